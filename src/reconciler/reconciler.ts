@@ -1,0 +1,491 @@
+// The reconciler worker: one loop draining dirty VIPs into VPP, with full syncs, warmup and drift repair.
+import type { LbDataplane } from '../dataplane/lb-dataplane.js';
+import type { Logger } from '../log/logger.js';
+import { addressEquals } from '../model/address.js';
+import type { DesiredModel } from '../model/desired.js';
+import type { HealthSnapshot } from '../model/health.js';
+import type { LbConf } from '../model/lb-state.js';
+import { vipKeyString } from '../model/vip-key.js';
+import { MaglevError } from '../util/errors.js';
+import { type ApplyReport, applyPlan, type StepOutcome } from './apply.js';
+import { buildDesiredLb, type DesiredLb } from './desired-vips.js';
+import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
+import { LiveRecord } from './live-record.js';
+import { describeStep, type PlanStep, planAll } from './plan.js';
+import { Warmup, type WarmupPhase } from './warmup.js';
+
+export type SyncTrigger =
+  | 'startup'
+  | 'reload'
+  | 'vpp-connect'
+  | 'sync'
+  | 'interval'
+  | 'transition'
+  | 'operator'
+  | 'warmup'
+  | 'retry';
+
+/** After a transient failure, unfinished VIPs are tried again after this delay. */
+export const RETRY_DELAY_MS = 1000;
+
+export interface PassInfo {
+  readonly trigger: SyncTrigger;
+  readonly full: boolean;
+  readonly report: ApplyReport | undefined;
+  readonly durationMs: number;
+  readonly error: string | undefined;
+}
+
+export interface ReconcilerOptions {
+  readonly dataplane: LbDataplane;
+  readonly logger: Logger;
+  readonly model: DesiredModel;
+  readonly health: HealthSnapshot;
+  /** Monotonic milliseconds; injectable for tests. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A pass stops starting calls after this long; default 20 × api-timeout. */
+  readonly passDeadlineMs?: number;
+  readonly onPass?: (p: PassInfo) => void;
+  readonly onStep?: (o: StepOutcome) => void;
+}
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/**
+ * Reconciler keeps VPP equal to config + health + overrides. Inputs only mark VIPs dirty and return at
+ * once; a single worker drains the dirty set (one pass in flight, one queued), so memory is bounded by the
+ * number of VIPs whatever the event rate.
+ */
+export class Reconciler {
+  readonly #dp: LbDataplane;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #passDeadlineMs: number | undefined;
+  readonly #onPass: ((p: PassInfo) => void) | undefined;
+  readonly #onStep: ((o: StepOutcome) => void) | undefined;
+  #model: DesiredModel;
+  #health: HealthSnapshot;
+  readonly #overrides = new Map<string, WeightOverride>();
+  #desired: DesiredLb;
+  readonly #record = new LiveRecord();
+  readonly #dirty = new Set<string>();
+  /** VIPs waiting for the retry timer after a transient failure. */
+  readonly #retry = new Set<string>();
+  #retryFull = false;
+  #full: SyncTrigger | undefined;
+  #running: Promise<void> | undefined;
+  #connected = false;
+  #everConnected = false;
+  #liveConf: LbConf | undefined;
+  #warmup: Warmup;
+  #warmupTimer: NodeJS.Timeout | undefined;
+  #intervalTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #lastPass: PassInfo | undefined;
+
+  constructor(opts: ReconcilerOptions) {
+    this.#dp = opts.dataplane;
+    this.#log = opts.logger;
+    this.#now = opts.now ?? (() => performance.now());
+    this.#sleep = opts.sleep ?? defaultSleep;
+    this.#passDeadlineMs = opts.passDeadlineMs;
+    this.#onPass = opts.onPass;
+    this.#onStep = opts.onStep;
+    this.#model = opts.model;
+    this.#health = opts.health;
+    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
+    const lb = this.#model.vpp.lb;
+    this.#warmup = new Warmup(this.#now(), lb.startupMinDelayMs, lb.startupMaxDelayMs);
+    this.#armWarmupTimer();
+    this.#armIntervalTimer();
+  }
+
+  // ---- inputs: all synchronous, none waits for VPP ----
+
+  /** setModel takes a new (validated) config: a full sync follows. The warmup clock keeps running. */
+  setModel(model: DesiredModel): void {
+    const intervalChanged = model.vpp.lb.syncIntervalMs !== this.#model.vpp.lb.syncIntervalMs;
+    this.#model = model;
+    for (const k of [...this.#overrides.keys()]) {
+      const [fe, pool, be] = k.split('/') as [string, string, string];
+      const still = model.frontends
+        .get(fe)
+        ?.pools.find((p) => p.name === pool)
+        ?.members.some((m) => m.backend === be);
+      if (!still) this.#overrides.delete(k);
+    }
+    this.#recompute();
+    if (intervalChanged) this.#armIntervalTimer();
+    this.requestSync('reload');
+  }
+
+  /** setHealth takes a new snapshot; the VIPs of frontends using `changed` backends (all when omitted) go dirty. */
+  setHealth(snapshot: HealthSnapshot, changed?: Iterable<string>): void {
+    this.#health = snapshot;
+    this.#recompute();
+    const names = changed ? new Set(changed) : undefined;
+    for (const fe of this.#model.frontends.values()) {
+      if (!names || fe.pools.some((p) => p.members.some((m) => names.has(m.backend)))) {
+        this.#dirty.add(vipKeyString(fe.vip));
+      }
+    }
+    this.#kick();
+  }
+
+  /** setOverride sets (or with undefined clears) a runtime weight; throws ERR_NOT_FOUND for unknown names. */
+  setOverride(frontend: string, pool: string, backend: string, override: WeightOverride | undefined): void {
+    const fe = this.#model.frontends.get(frontend);
+    if (!fe) throw new MaglevError('ERR_NOT_FOUND', `no frontend named "${frontend}"`);
+    const p = fe.pools.find((x) => x.name === pool);
+    if (!p) throw new MaglevError('ERR_NOT_FOUND', `frontend "${frontend}" has no pool named "${pool}"`);
+    if (!p.members.some((m) => m.backend === backend)) {
+      throw new MaglevError(
+        'ERR_NOT_FOUND',
+        `pool "${pool}" of frontend "${frontend}" has no backend "${backend}"`,
+      );
+    }
+    if (override && (!Number.isInteger(override.weight) || override.weight < 0 || override.weight > 100)) {
+      throw new MaglevError('ERR_BAD_REQUEST', `weight ${override.weight} is not an integer 0..100`);
+    }
+    const k = overrideKey(frontend, pool, backend);
+    if (override) this.#overrides.set(k, override);
+    else this.#overrides.delete(k);
+    this.#recompute();
+    this.#dirty.add(vipKeyString(fe.vip));
+    this.#kick();
+  }
+
+  /** requestSync: a full sync, or with `frontend` just that frontend's VIP. */
+  requestSync(trigger: SyncTrigger, frontend?: string): void {
+    if (frontend !== undefined) {
+      const fe = this.#model.frontends.get(frontend);
+      if (!fe) throw new MaglevError('ERR_NOT_FOUND', `no frontend named "${frontend}"`);
+      this.#dirty.add(vipKeyString(fe.vip));
+    } else {
+      this.#full = this.#full ?? trigger;
+    }
+    this.#kick();
+  }
+
+  /** vppConnected: read lb conf and take a full sync. A reconnect ends warmup: VPP's state may be gone. */
+  vppConnected(): void {
+    this.#connected = true;
+    this.#record.reset();
+    this.#liveConf = undefined;
+    if (this.#everConnected && this.#warmup.end('VPP reconnected')) {
+      this.#log.info({ event: 'warmup-done', reason: 'VPP reconnected' }, 'warmup ended: VPP reconnected');
+    }
+    this.#everConnected = true;
+    this.#full = 'vpp-connect';
+    this.#kick();
+  }
+
+  vppDisconnected(): void {
+    this.#connected = false;
+    this.#record.reset();
+    this.#liveConf = undefined;
+  }
+
+  /** stop cancels timers and waits (bounded by the caller) for the pass in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of [this.#warmupTimer, this.#intervalTimer, this.#retryTimer]) if (t) clearTimeout(t);
+    await this.#running;
+  }
+
+  // ---- outputs ----
+
+  get weights(): ReadonlyMap<string, FrontendWeights> {
+    return this.#desired.weights;
+  }
+
+  get desired(): DesiredLb {
+    return this.#desired;
+  }
+
+  get overrides(): ReadonlyMap<string, WeightOverride> {
+    return this.#overrides;
+  }
+
+  get dirtyCount(): number {
+    return new Set([...this.#dirty, ...this.#retry]).size;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** whenIdle resolves once no pass is in flight or queued to start (tests, shutdown). */
+  async whenIdle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  get lastPass(): PassInfo | undefined {
+    return this.#lastPass;
+  }
+
+  warmupPhase(): WarmupPhase {
+    return this.#warmup.phase(this.#now());
+  }
+
+  /** isFrontendReleased: may this frontend's VIP be programmed now (for `explain`)? Has no side effect. */
+  isFrontendReleased(frontend: string): boolean {
+    const phase = this.#warmup.phase(this.#now());
+    if (phase === 'done') return true;
+    if (phase === 'holding') return false;
+    const w = this.#desired.weights.get(frontend);
+    return w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+  }
+
+  /**
+   * previewPlan: the calls a full sync would make now, without making them. With `fresh` (and a
+   * connection) live state is dumped first (a read, allowed even during warmup).
+   */
+  async previewPlan(fresh: boolean): Promise<{ steps: PlanStep[]; lines: string[]; warmup: WarmupPhase }> {
+    if (fresh && this.#connected) this.#record.replaceAll(await this.#dp.dump());
+    const steps = planAll(
+      this.#desired.vips,
+      this.#record.snapshot(),
+      this.#planOptions(),
+      this.#scope(false),
+    );
+    return { steps, lines: steps.map(describeStep), warmup: this.#warmup.phase(this.#now()) };
+  }
+
+  /** liveState: the daemon's record of VPP (last dump plus what it applied since). */
+  liveState() {
+    return this.#record.snapshot();
+  }
+
+  // ---- the worker ----
+
+  #recompute(): void {
+    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
+  }
+
+  #planOptions() {
+    return { removeUnknownVips: this.#model.vpp.lb.removeUnknownVips };
+  }
+
+  /** #scope: VIP keys that may be programmed now; with `mark`, newly released frontends are logged. */
+  #scope(mark: boolean): Set<string> {
+    const now = this.#now();
+    const scope = new Set<string>();
+    for (const [k, d] of this.#desired.vips) {
+      const w = this.#desired.weights.get(d.frontend);
+      const allKnown = w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+      const r = mark
+        ? this.#warmup.isReleased(d.frontend, allKnown, now)
+        : { released: this.isFrontendReleased(d.frontend), newly: false };
+      if (r.newly) {
+        this.#log.info(
+          { event: 'warmup-release', frontend: d.frontend },
+          `frontend ${d.frontend} released from warmup`,
+        );
+      }
+      if (r.released) scope.add(k);
+      else if (mark) {
+        this.#log.debug(
+          { event: 'warmup-suppressed', frontend: d.frontend, reason: 'a backend is still unknown' },
+          `warmup: holding ${d.frontend}`,
+        );
+      }
+    }
+    // VIPs no frontend defines are touched only once warmup is over.
+    if (this.#warmup.phase(now) === 'done') {
+      for (const k of this.#record.snapshot().vips.keys()) if (!this.#desired.vips.has(k)) scope.add(k);
+    }
+    return scope;
+  }
+
+  #kick(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      // Work that arrived during the last await is picked up by a fresh drain.
+      if (
+        !this.#stopped &&
+        this.#connected &&
+        (this.#full || this.#dirty.size) &&
+        this.#warmup.canWrite(this.#now())
+      ) {
+        this.#kick();
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    await Promise.resolve();
+    while (!this.#stopped && this.#connected && (this.#full !== undefined || this.#dirty.size > 0)) {
+      if (!this.#warmup.canWrite(this.#now())) {
+        this.#log.debug(
+          { event: 'warmup-suppressed', reason: 'startup-min-delay not reached', dirty: this.#dirty.size },
+          'warmup: not writing to VPP yet',
+        );
+        return;
+      }
+      const full = this.#full ?? (this.#record.hasDump ? undefined : 'retry');
+      if (full !== undefined) {
+        this.#full = undefined;
+        this.#dirty.clear();
+        await this.#pass(full, undefined);
+      } else {
+        const keys = new Set(this.#dirty);
+        this.#dirty.clear();
+        await this.#pass('transition', keys);
+      }
+    }
+  }
+
+  async #pass(trigger: SyncTrigger, keys: Set<string> | undefined): Promise<void> {
+    const t0 = this.#now();
+    const full = keys === undefined;
+    let report: ApplyReport | undefined;
+    let error: string | undefined;
+    try {
+      if (full) this.#record.replaceAll(await this.#dp.dump());
+      await this.#syncConf();
+      const scope = this.#scope(true);
+      const effective = keys ? new Set([...keys].filter((k) => scope.has(k))) : scope;
+      const steps = planAll(this.#desired.vips, this.#record.snapshot(), this.#planOptions(), effective);
+      const apiTimeoutMs = this.#model.vpp.apiTimeoutMs;
+      report = await applyPlan(steps, this.#dp, this.#record, {
+        apiTimeoutMs,
+        deadline: this.#now() + (this.#passDeadlineMs ?? 20 * apiTimeoutMs),
+        now: this.#now,
+        sleep: this.#sleep,
+        onStep: (o) => this.#logStep(o),
+      });
+      if (report.unfinishedVips.size > 0) this.#scheduleRetry(report.unfinishedVips);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.#log.warn({ event: 'lb-sync-error', trigger, err: error }, `lb sync failed: ${error}`);
+      if (full) this.#retryFull = true;
+      this.#scheduleRetry(keys ?? new Set());
+    }
+    const durationMs = this.#now() - t0;
+    const info: PassInfo = { trigger, full, report, durationMs, error };
+    this.#lastPass = info;
+    if (report && (report.applied > 0 || report.failed > 0 || full)) {
+      this.#log.info(
+        {
+          event: 'lb-sync',
+          trigger,
+          full,
+          calls: report.applied + report.failed,
+          failed: report.failed,
+          duration: Math.round(durationMs),
+          aborted: report.aborted,
+        },
+        `lb sync (${trigger}): ${report.applied + report.failed} calls, ${report.failed} failed`,
+      );
+    }
+    this.#onPass?.(info);
+  }
+
+  #logStep(o: StepOutcome): void {
+    const s = o.step;
+    const fields = {
+      vip: vipKeyString(s.vip),
+      call: s.kind,
+      as: 'address' in s ? s.address.text : undefined,
+      weight: 'weight' in s ? s.weight : undefined,
+      flush: 'flush' in s ? s.flush : undefined,
+    };
+    if (o.status === 'ok') {
+      this.#log.info({ event: 'lb-change', ...fields }, describeStep(s));
+    } else if (o.status === 'failed') {
+      this.#log.warn(
+        {
+          event: 'lb-sync-error',
+          ...fields,
+          code: o.error?.code,
+          retval: o.error?.retval,
+          retvalName: o.error?.retvalName,
+        },
+        `${describeStep(s)} failed: ${o.error?.message}`,
+      );
+    }
+    this.#onStep?.(o);
+  }
+
+  /** #syncConf reads lb conf once per connection and writes it only when it differs (spec §6). */
+  async #syncConf(): Promise<void> {
+    if (!this.#liveConf) this.#liveConf = await this.#dp.getConf();
+    const live = this.#liveConf;
+    const lb = this.#model.vpp.lb;
+    const want: LbConf = {
+      ipv4SrcAddress: lb.ipv4SrcAddress ?? live.ipv4SrcAddress,
+      ipv6SrcAddress: lb.ipv6SrcAddress ?? live.ipv6SrcAddress,
+      stickyBucketsPerCore: lb.stickyBucketsPerCore,
+      flowTimeoutS: lb.flowTimeoutS,
+    };
+    const same =
+      addressEquals(want.ipv4SrcAddress, live.ipv4SrcAddress) &&
+      addressEquals(want.ipv6SrcAddress, live.ipv6SrcAddress) &&
+      want.stickyBucketsPerCore === live.stickyBucketsPerCore &&
+      want.flowTimeoutS === live.flowTimeoutS;
+    if (same) return;
+    await this.#dp.setConf(want);
+    this.#liveConf = want;
+    this.#log.info(
+      {
+        event: 'lb-change',
+        call: 'lb_conf',
+        ipv4Src: want.ipv4SrcAddress.text,
+        ipv6Src: want.ipv6SrcAddress.text,
+        stickyBuckets: want.stickyBucketsPerCore,
+        flowTimeout: want.flowTimeoutS,
+      },
+      'lb_conf written',
+    );
+  }
+
+  /** #scheduleRetry: unfinished VIPs wait RETRY_DELAY_MS, so a VPP that keeps failing is not hammered. */
+  #scheduleRetry(keys: ReadonlySet<string>): void {
+    for (const k of keys) this.#retry.add(k);
+    if (this.#retryTimer || this.#stopped) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      for (const k of this.#retry) this.#dirty.add(k);
+      this.#retry.clear();
+      if (this.#retryFull) this.#full = this.#full ?? 'retry';
+      this.#retryFull = false;
+      this.#kick();
+    }, RETRY_DELAY_MS);
+    this.#retryTimer.unref();
+  }
+
+  #armWarmupTimer(): void {
+    if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
+    const next = this.#warmup.nextChange(this.#now());
+    if (next === undefined) return;
+    this.#warmupTimer = setTimeout(
+      () => {
+        this.#warmupTimer = undefined;
+        const phase = this.#warmup.phase(this.#now());
+        if (phase === 'done')
+          this.#log.info({ event: 'warmup-done', reason: 'startup-max-delay' }, 'warmup done');
+        this.#full = this.#full ?? 'warmup';
+        this.#armWarmupTimer();
+        this.#kick();
+      },
+      Math.max(0, next - this.#now()),
+    );
+    this.#warmupTimer.unref();
+  }
+
+  #armIntervalTimer(): void {
+    if (this.#intervalTimer) clearInterval(this.#intervalTimer);
+    const ms = this.#model.vpp.lb.syncIntervalMs;
+    if (ms <= 0) return;
+    this.#intervalTimer = setInterval(() => this.requestSync('interval'), ms);
+    this.#intervalTimer.unref();
+  }
+}

@@ -67,15 +67,14 @@ describe('effective weights', () => {
   });
 
   it('disabled is 0 with flush, always', () => {
-    const m = buildModel(
-      { a: '10.0.0.1', b: '10.0.0.2', c: '10.0.0.3' },
-      [...model.frontends.values()].map(() => ({
+    const m = buildModel({ a: '10.0.0.1', b: '10.0.0.2', c: '10.0.0.3' }, [
+      {
         name: 'web',
         vip: '192.0.2.1',
         flushOnDown: false,
         pools: { primary: { a: 100, b: 50 }, fallback: { c: 100 } },
-      })),
-    );
+      },
+    ]);
     expect(weights({ a: 'disabled', b: 'up', c: 'up' }, [], m).rows.a).toEqual([0, true]);
   });
 

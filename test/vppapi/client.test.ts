@@ -56,8 +56,9 @@ describe('VppClient', () => {
   it('completes 10 000 concurrent requests, in order, with one context each', async () => {
     const { fake, client } = await setup();
     const order: number[] = [];
+    // A generous timeout: this is about order and completeness on a shared machine, not speed.
     const all = Array.from({ length: 10_000 }, (_, i) =>
-      client.request(ControlPingDef, {}).then((r) => {
+      client.request(ControlPingDef, {}, { timeoutMs: 15_000 }).then((r) => {
         order.push(i);
         return r;
       }),

@@ -11,7 +11,7 @@ import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import type { VppHandlerReply } from '../../src/sim/vpp-server.js';
 import { FrameDecoder } from '../../src/vppapi/frame-decoder.js';
 import { encodeFrame } from '../../src/vppapi/frame-writer.js';
-import { type Capture, defOf, loadCapture } from '../fakes/captures.js';
+import { type Capture, loadCapture } from '../fakes/captures.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
 import { until } from '../vppapi/helpers.js';
 

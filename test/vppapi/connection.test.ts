@@ -1,6 +1,7 @@
-// VppConnection details the client hides: context allocation wraps around, skips 0 and pending contexts.
+// VppConnection details the client hides: context allocation, and one socket write per turn of requests.
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ControlPingDef } from 'vpp-binapi-ts/memclnt';
 import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import { VppConnection } from '../../src/vppapi/connection.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
@@ -39,5 +40,23 @@ describe('VppConnection contexts', () => {
     await conn.close();
     expect(await stuck).toMatchObject({ code: 'ERR_VPP_DISCONNECTED' });
     await until(() => fake?.vpp.connections === 0, 'close');
+  });
+});
+
+describe('VppConnection writes', () => {
+  it('sends the requests made in one turn with a single socket write', async () => {
+    fake = await FakeVpp.start();
+    const socket = createConnection({ path: fake.path });
+    conn = new VppConnection(socket, { livenessIntervalMs: 0 });
+    await new Promise((r) => socket.once('connect', r));
+    await conn.handshake();
+    const writes: number[] = [];
+    const write = socket.write.bind(socket);
+    socket.write = ((chunk: Buffer, ...rest: never[]) => {
+      writes.push(chunk.length);
+      return write(chunk, ...rest);
+    }) as typeof socket.write;
+    await Promise.all(Array.from({ length: 100 }, () => conn?.request(ControlPingDef, {})));
+    expect(writes).toEqual([100 * (16 + 10)]);
   });
 });

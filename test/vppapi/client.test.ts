@@ -1,7 +1,8 @@
 // The VPP client against the fake VPP over a real unix socket: handshake, requests, dumps, events, close.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlPingDef, ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/memclnt';
+import { ControlPingDef } from 'vpp-binapi-ts/memclnt';
+import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import { VppApiError } from '../../src/vppapi/errors.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
 import { connectClient, until } from './helpers.js';
@@ -36,7 +37,12 @@ describe('VppClient', () => {
     let retval = 0;
     fake.setHandler(({ def }) =>
       def.name === 'show_version'
-        ? [{ def: ShowVersionReplyDef, value: { retval, program: 'vpe', version: '26.10' } }]
+        ? [
+            {
+              def: ShowVersionReplyDef,
+              value: { retval, program: 'vpe', version: '26.10', build_date: '', build_directory: '' },
+            },
+          ]
         : undefined,
     );
     expect(await client.request(ShowVersionDef, {})).toMatchObject({ program: 'vpe', version: '26.10' });

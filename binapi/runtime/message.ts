@@ -33,8 +33,26 @@ export interface MessageDef<TIn = unknown, TOut = unknown> {
   readonly reply?: MessageDef;
   /** For a dump of an old-style stream service: true (terminate with control_ping). */
   readonly stream?: boolean;
+  /**
+   * For a "get" stream service (`stream_msg` in the .api.json): the details message streamed before `reply`,
+   * which ends the stream (no control_ping). Absent otherwise.
+   */
+  readonly details?: MessageDef;
+  /** For a `want_*` service: the event messages it enables. */
+  readonly events?: readonly MessageDef[];
   /** Encodes `value` as a complete payload whose first two bytes are `msgId`. */
   encode(msgId: number, value: TIn): Uint8Array;
   /** Decodes a complete payload (starting at the message id); throws DecodeError on bad bytes. */
   decode(payload: Uint8Array): TOut;
+}
+
+/** One `services` entry of an .api.json, by message name (`reply` is absent for `"null"`). */
+export interface ServiceDef {
+  readonly request: string;
+  readonly reply?: string;
+  /** Old-style dump: `reply` names the details; terminate with control_ping. */
+  readonly stream?: boolean;
+  /** "get" stream: details message name; `reply` ends the stream. */
+  readonly streamMsg?: string;
+  readonly events?: readonly string[];
 }

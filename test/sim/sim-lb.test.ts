@@ -1,5 +1,4 @@
 // SimLb against every retval VPP was seen to return, its GC windows, pool reuse, dump quirks and conf.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type IpAddress, parseAddress, parsePrefix } from '../../src/model/address.js';
@@ -11,19 +10,19 @@ import {
   LB_ENCAP,
   LB_RETVAL,
   SIM_REFUSED_TABLE_LENGTH,
+  type SimAsDetails,
   SimLb,
   type SimLbOptions,
 } from '../../src/sim/sim-lb.js';
-
-interface RetvalCase {
-  request: string;
-  case: string;
-  retval?: number | null;
-  details?: string;
-}
-const observed = JSON.parse(
-  readFileSync(new URL('../fixtures/lb_retvals_observed.json', import.meta.url), 'utf8'),
-) as { cases: RetvalCase[] };
+import {
+  type AsRow,
+  caseKey,
+  dumpScenarios,
+  expectedRetval,
+  type LbOps,
+  observedCases,
+  retvalScenarios,
+} from './lb-scenarios.js';
 
 const vip = (pfx: string, protocol: number, port: number) => makeVipKey(parsePrefix(pfx), protocol, port);
 const ip = (s: string) => parseAddress(s);
@@ -38,283 +37,84 @@ function harness(options: Omit<SimLbOptions, 'clock'> = {}) {
 const V1 = vip('192.0.2.10/32', 6, 8080);
 const V6 = vip('2001:db8::10/128', 6, 80);
 
-/** Each observed case, as a scenario on a fresh SimLb; returns the retval of the observed request. */
-const scenarios: Record<string, () => number> = {
-  'lb_conf|ip4+ip6 src set, sticky_buckets_per_core=1024, flow_timeout=40': () => {
-    const { sim } = harness();
-    return sim.conf({
-      ip4Src: ip('10.255.0.1'),
-      ip6Src: ip('2001:db8::1'),
-      stickyBucketsPerCore: 1024,
-      flowTimeout: 40,
-    });
-  },
-  'lb_add_del_vip_v2|add 192.0.2.10/32 tcp 8080 encap gre4 new_len 1024': () =>
-    harness().sim.addVip({ key: V1, encap: 'gre4', tableLength: 1024 }),
-  'lb_add_del_vip_v2|add the same VIP again': () => {
-    const { sim } = harness();
-    expect(sim.addVip({ key: V1, encap: 'gre4' })).toBe(0);
-    return sim.addVip({ key: V1, encap: 'gre4' });
-  },
-  'lb_add_del_vip_v2|new_flows_table_length=1000 (not a power of 2)': () =>
-    harness().sim.addVip({ key: V1, encap: 'gre4', tableLength: 1000 }),
-  'lb_add_del_vip_v2|new_flows_table_length=1 (power of 2)': () => {
-    const { sim } = harness();
-    const rv = sim.addVip({ key: V1, encap: 'gre4', tableLength: 1 });
-    expect(sim.vipDump()[0]?.flowTableLength).toBe(1);
-    return rv;
-  },
-  'lb_add_del_vip_v2|new_flows_table_length=0': () => {
-    const { sim } = harness();
-    const rv = sim.addVip({ key: V1, encap: 'gre4', tableLength: 0 });
-    expect(sim.vipDump()).toEqual([]);
-    return rv;
-  },
-  'lb_add_del_vip_v2|IPv4 prefix with encap nat6 (family/encap mismatch)': () =>
-    harness().sim.addVip({ key: V1, encap: 'nat6' }),
-  'lb_add_del_vip_v2|per-port VIP on a prefix that already has an all-port (port 0) VIP': () => {
-    const { sim } = harness();
-    expect(sim.addVip({ key: vip('192.0.2.10/32', 255, 0), encap: 'gre4' })).toBe(0);
-    return sim.addVip({ key: V1, encap: 'gre4' });
-  },
-  'lb_add_del_vip_v2|duplicate VIP checked before power-of-2 check (existing VIP + new_len 1000)': () => {
-    const { sim } = harness();
-    expect(sim.addVip({ key: V1, encap: 'gre4' })).toBe(0);
-    return sim.addVip({ key: V1, encap: 'gre4', tableLength: 1000 });
-  },
-  'lb_add_del_vip_v2|is_del=1 on a VIP that still has ASs': () => {
-    const { sim, clock } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.addAs(V1, ip('10.0.0.2'), { weight: 50 });
-    clock.t = 7.3;
-    const rv = sim.delVip(V1);
-    expect(sim.vipDump()).toEqual([]);
-    const left = sim.asDump();
-    expect(left.map((d) => [d.address.text, d.flags, d.inUseSince, d.numBuckets, d.weight])).toEqual([
-      ['10.0.0.1', 0, 7, 0, 100],
-      ['10.0.0.2', 0, 7, 0, 50],
-    ]);
-    expect(left[0]?.vip.prefix.address.text).toBe('192.0.2.10');
-    return rv;
-  },
-  'lb_add_del_vip_v2|is_del=1 on a non-existent VIP': () => harness().sim.delVip(V1),
-  "lb_add_del_vip_v2|re-add a VIP just deleted (old one not yet GC'd)": () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.delVip(V1);
-    const rv = sim.addVip({ key: V1, encap: 'gre4' });
-    expect(sim.addAs(V1, ip('10.0.0.1'))).toBe(0);
-    const dump = sim.asDump();
-    expect(dump.map((d) => [d.vipIndex, d.address.text, d.flags, d.numBuckets])).toEqual([
-      [1, '10.0.0.1', 0, 0],
-      [2, '10.0.0.1', 1, 1024],
-    ]);
-    expect(sim.vipDump().map((d) => d.vipIndex)).toEqual([2]);
-    return rv;
-  },
-  'lb_add_del_as_v2|add AS weight 50': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    return sim.addAs(V1, ip('10.0.0.1'), { weight: 50 });
-  },
-  'lb_add_del_as_v2|add an AS that already exists and is in use': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'), { weight: 50 });
-    return sim.addAs(V1, ip('10.0.0.1'), { weight: 60 });
-  },
-  'lb_add_del_as_v2|add AS with weight 150 (>100)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'), { weight: 50 });
-    sim.addAs(V1, ip('10.0.0.2'), { weight: 20 });
-    const rv = sim.addAs(V1, ip('10.0.0.3'), { weight: 150 });
-    expect(sim.addAs(V1, ip('10.0.0.4'), { weight: 255 })).toBe(0);
-    expect(sim.delAs(V1, ip('10.0.0.4'))).toBe(0);
-    // Observed on VPP: weights 50/20/150 -> 250/100/674 buckets of 1024.
-    expect(sim.asDump().map((d) => d.numBuckets)).toEqual([250, 100, 674, 0]);
-    return rv;
-  },
-  'lb_add_del_as_v2|add IPv6 AS to a gre4 VIP (or IPv4 AS to a gre6 VIP)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addVip({ key: V6, encap: 'gre6' });
-    expect(sim.addAs(V6, ip('10.0.0.1'))).toBe(LB_RETVAL.INVALID_ADDRESS_FAMILY);
-    return sim.addAs(V1, ip('2001:db8::1'));
-  },
-  'lb_add_del_as_v2|add AS to a non-existent VIP': () => harness().sim.addAs(V1, ip('10.0.0.1')),
-  'lb_add_del_as_v2|is_del=1 for an AS never added': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    return sim.delAs(V1, ip('10.0.0.99'));
-  },
-  'lb_add_del_as_v2|is_del=1 for an AS': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    return sim.delAs(V1, ip('10.0.0.1'));
-  },
-  "lb_add_del_as_v2|is_del=1 again for the same AS while it is 'removed' but not yet garbage-collected":
-    () => {
-      const { sim, clock } = harness();
-      sim.addVip({ key: V1, encap: 'gre4' });
-      sim.addAs(V1, ip('10.0.0.1'));
-      clock.t = 6.9;
-      sim.delAs(V1, ip('10.0.0.1'));
-      clock.t = 7.02;
-      const rv = sim.delAs(V1, ip('10.0.0.1'));
-      expect(sim.asDump()[0]?.inUseSince).toBe(7); // the second delete resets last_used
-      return rv;
+/** LbOps straight on a SimLb: the scenarios of lb-scenarios.ts without a socket. */
+function directOps(): LbOps {
+  const { sim, clock } = harness();
+  const key = (k: VipKey) => k;
+  const text = (d: SimAsDetails): AsRow => ({
+    vip: `${d.vip.prefix.address.text}/${d.vip.prefix.len} ${d.vip.protocol}:${d.vip.port}`,
+    address: d.address.text,
+    flags: d.flags,
+    inUseSince: d.inUseSince,
+    weight: d.weight,
+    numBuckets: d.numBuckets,
+  });
+  return {
+    setTime: (t) => {
+      clock.t = t;
     },
-  'lb_add_del_as_v2|is_del=1 for an AS after it was garbage-collected': () => {
-    const { sim, clock } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.delAs(V1, ip('10.0.0.1'));
-    clock.t = 130; // the 120.5 s lb-gc-process wake-up frees it
-    expect(sim.asDump()).toEqual([]);
-    return sim.delAs(V1, ip('10.0.0.1'));
-  },
-  'lb_as_set_weight|AS after it was garbage-collected': () => {
-    const { sim, clock } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.delAs(V1, ip('10.0.0.1'));
-    clock.t = 130;
-    return sim.setAsWeight(V1, ip('10.0.0.1'), 20);
-  },
-  "lb_add_del_as_v2|re-add an AS that is 'removed' but not yet garbage-collected, weight 30": () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.addAs(V1, ip('10.0.0.2'));
-    sim.addAs(V1, ip('10.0.0.3'));
-    sim.delAs(V1, ip('10.0.0.2'));
-    const before = sim.asDump().map((d) => d.asIndex);
-    const rv = sim.addAs(V1, ip('10.0.0.2'), { weight: 30 });
-    const after = sim.asDump();
-    expect(after.map((d) => d.asIndex)).toEqual(before);
-    expect(after.map((d) => [d.address.text, d.flags, d.weight])).toEqual([
-      ['10.0.0.1', 1, 100],
-      ['10.0.0.2', 1, 30],
-      ['10.0.0.3', 1, 100],
-    ]);
-    return rv;
-  },
-  'lb_as_set_weight|existing used AS, weight 20': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    return sim.setAsWeight(V1, ip('10.0.0.1'), 20);
-  },
-  'lb_as_set_weight|existing used AS, weight 200 (>100)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    const rv = sim.setAsWeight(V1, ip('10.0.0.1'), 200);
-    expect(sim.asDump()[0]?.weight).toBe(200);
-    return rv;
-  },
-  'lb_as_set_weight|same weight again (no-op)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'), { weight: 20 });
-    return sim.setAsWeight(V1, ip('10.0.0.1'), 20);
-  },
-  'lb_as_set_weight|AS not on this VIP': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    return sim.setAsWeight(V1, ip('10.0.0.2'), 20);
-  },
-  "lb_as_set_weight|AS that is 'removed' (deleted, not yet GC'd)": () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.delAs(V1, ip('10.0.0.1'));
-    return sim.setAsWeight(V1, ip('10.0.0.1'), 20);
-  },
-  'lb_flush_vip|existing VIP': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    expect(sim.flushVip(vip('192.0.2.250/32', 6, 80))).toBe(0); // and a VIP that does not exist
-    return sim.flushVip(V1);
-  },
-};
-
-/** The dump cases of the fixture: assertions on a fresh SimLb. */
-const dumpScenarios: Record<string, () => void> = {
-  'lb_as_v2_dump|pfx 0.0.0.0/0 (all)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    sim.addAs(V1, ip('10.0.0.2'));
-    sim.delAs(V1, ip('10.0.0.2'));
-    sim.addVip({ key: V6, encap: 'gre6' });
-    sim.addAs(V6, ip('2001:db8:a::1'));
-    sim.delVip(V6);
-    const all = sim.asDump(AS_DUMP_ALL);
-    expect(all.map((d) => [d.vip.prefix.address.text, d.address.text, d.flags])).toEqual([
-      ['192.0.2.10', '10.0.0.1', 1],
-      ['192.0.2.10', '10.0.0.2', 0],
-      ['2001:db8::10', '2001:db8:a::1', 0],
-    ]);
-    expect(sim.asDump(asDumpFilter(vip('::/0', 0, 0)))).toEqual(all); // any zero prefix dumps all
-  },
-  'lb_as_v2_dump|filtered by an IPv4 VIP (pfx 192.0.2.10/32, protocol 6, port 8080)': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addAs(V1, ip('10.0.0.1'));
-    expect(sim.asDump(asDumpFilter(V1))).toEqual([]);
-    // The ip46 form (address in union bytes 12..15) does match (lb_session2 step 5).
-    expect(sim.asDump(asDumpFilter(V1, 'ip46')).map((d) => d.address.text)).toEqual(['10.0.0.1']);
-  },
-  'lb_as_v2_dump|filtered by an IPv6 VIP': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V6, encap: 'gre6' });
-    sim.addVip({ key: vip('2001:db8::10/128', 6, 81), encap: 'gre6' });
-    sim.addAs(V6, ip('2001:db8:a::1'));
-    sim.addAs(vip('2001:db8::10/128', 6, 81), ip('2001:db8:a::2'));
-    expect(sim.asDump(asDumpFilter(V6)).map((d) => d.address.text)).toEqual(['2001:db8:a::1']);
-  },
-  'lb_vip_dump|any filter': () => {
-    const { sim } = harness();
-    sim.addVip({ key: V1, encap: 'gre4' });
-    sim.addVip({ key: V6, encap: 'gre6' });
-    sim.addVip({ key: vip('192.0.2.11/32', 17, 53), encap: 'gre4' });
-    sim.delVip(V6);
-    expect(sim.vipDump().map((d) => [d.vipIndex, d.prefix.address.text, d.protocol, d.port])).toEqual([
-      [1, '192.0.2.10', 6, 8080],
-      [3, '192.0.2.11', 17, 53],
-    ]);
-  },
-};
+    conf: async (ip4, ip6, sticky, timeout) =>
+      sim.conf({ ip4Src: ip(ip4), ip6Src: ip(ip6), stickyBucketsPerCore: sticky, flowTimeout: timeout }),
+    addVip: async (k, encap, tableLength) => sim.addVip({ key: key(k), encap, tableLength }),
+    delVip: async (k) => sim.delVip(k),
+    addAs: async (k, a, weight) => sim.addAs(k, ip(a), { weight }),
+    delAs: async (k, a) => sim.delAs(k, ip(a)),
+    setWeight: async (k, a, w) => sim.setAsWeight(k, ip(a), w),
+    flush: async (k) => sim.flushVip(k),
+    asDump: async (f = 'all') =>
+      sim.asDump(f === 'all' ? AS_DUMP_ALL : asDumpFilter(f.key, f.form)).map(text),
+    vipDump: async () =>
+      sim.vipDump().map((d) => ({
+        vip: `${d.prefix.address.text}/${d.prefix.len} ${d.protocol}:${d.port}`,
+        encap: d.encap,
+        flowTableLength: d.flowTableLength,
+      })),
+  };
+}
 
 describe('SimLb reproduces every case of lb_retvals_observed.json', () => {
   it('has a scenario for every observed case', () => {
-    const missing = observed.cases
-      .map((c) => `${c.request}|${c.case}`)
-      .filter((k) => !(k in scenarios) && !(k in dumpScenarios));
+    const missing = observedCases
+      .map(caseKey)
+      .filter((k) => !(k in retvalScenarios) && !(k in dumpScenarios));
     expect(missing).toEqual([]);
-    expect(observed.cases.length).toBe(Object.keys(scenarios).length + Object.keys(dumpScenarios).length);
+    expect(observedCases.length).toBe(
+      Object.keys(retvalScenarios).length + Object.keys(dumpScenarios).length,
+    );
   });
-  for (const c of observed.cases) {
-    const key = `${c.request}|${c.case}`;
+  for (const c of observedCases) {
+    const key = caseKey(c);
     if (c.details !== undefined) {
-      it(`${c.request}: ${c.case} → ${c.details.slice(0, 60)}`, () => {
-        (dumpScenarios[key] as () => void)();
+      it(`${c.request}: ${c.case} → ${c.details.slice(0, 60)}`, async () => {
+        await (dumpScenarios[key] as (lb: LbOps) => Promise<void>)(directOps());
       });
     } else {
-      // VPP aborts on a zero table length; the simulator refuses it with its own distinct code.
-      const want = c.retval === null ? SIM_REFUSED_TABLE_LENGTH : c.retval;
-      it(`${c.request}: ${c.case} → ${want}`, () => {
-        expect((scenarios[key] as () => number)()).toBe(want);
+      it(`${c.request}: ${c.case} → ${expectedRetval(c)}`, async () => {
+        expect(await (retvalScenarios[key] as (lb: LbOps) => Promise<number>)(directOps())).toBe(
+          expectedRetval(c),
+        );
       });
     }
   }
+  it('keeps pool slots in dumps: a re-added VIP key lists its old slot first, and re-use keeps AS slots', () => {
+    const { sim } = harness();
+    sim.addVip({ key: V1, encap: 'gre4' });
+    sim.addAs(V1, ip('10.0.0.1'));
+    sim.addAs(V1, ip('10.0.0.2'));
+    sim.delAs(V1, ip('10.0.0.2'));
+    const before = sim.asDump().map((d) => d.asIndex);
+    sim.addAs(V1, ip('10.0.0.2'), { weight: 30 });
+    expect(sim.asDump().map((d) => d.asIndex)).toEqual(before);
+    sim.delVip(V1);
+    sim.addVip({ key: V1, encap: 'gre4' });
+    sim.addAs(V1, ip('10.0.0.1'));
+    expect(sim.asDump().map((d) => [d.vipIndex, d.address.text, d.flags])).toEqual([
+      [1, '10.0.0.1', 0],
+      [1, '10.0.0.2', 0],
+      [2, '10.0.0.1', 1],
+    ]);
+    expect(sim.vipDump().map((d) => d.vipIndex)).toEqual([2]);
+  });
 });
 
 describe('SimLb VIP refusals not in the retval fixture', () => {

@@ -6,12 +6,20 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInput, AddressWithPrefixInput } from 'vpp-binapi-ts/ip_types';
 import {
+  LbAddDelAsDef,
   LbAddDelAsV2Def,
+  LbAddDelIntfNat4Def,
+  LbAddDelIntfNat6Def,
+  LbAddDelVipDef,
   LbAddDelVipV2Def,
+  type LbAsDetails,
+  LbAsDumpDef,
   LbAsSetWeightDef,
   type LbAsV2Details,
   LbAsV2DumpDef,
   LbConfDef,
+  LbConfGetDef,
+  type LbConfGetReply,
   LbFlushVipDef,
   type LbVipDetails,
   LbVipDumpDef,
@@ -32,6 +40,7 @@ import {
   type LbOps,
   observedCases,
   retvalScenarios,
+  vip as vipKeyOf,
 } from './lb-scenarios.js';
 
 function addressIn(a: IpAddress, form: 'api' | 'ip46' = 'api'): AddressInput {
@@ -349,5 +358,94 @@ describe('real VPP sessions replayed through the socket give byte-identical repl
   });
   it('lb_session2.json (t=0 is VPP uptime 5.095 s; GC ticks, slot reuse, stale in_use_since)', async () => {
     expect(await replaySession('lb_session2.json', 5.095)).toBe(439);
+  });
+});
+
+describe('v1 messages, conf, NAT encodings and interfaces through the socket', () => {
+  let fake: FakeVpp;
+  let client: VppClient;
+  beforeAll(async () => {
+    fake = await FakeVpp.start({ handler: createSimLbHandler(new SimLb({ clock: () => 42 })) });
+    client = new VppClient({ socketPath: fake.path, livenessIntervalMs: 0 });
+    client.start();
+    await client.waitUntilConnected(5_000);
+  });
+  afterAll(async () => {
+    await client.close();
+    await fake.stop();
+  });
+
+  it('lb_add_del_vip and lb_add_del_as (v1) add with weight 100; lb_as_dump lists without weights', async () => {
+    const k = vipKeyOf('192.0.2.30/32', 6, 80);
+    const base = { pfx: pfxIn(k), protocol: 6, port: 80 };
+    await client.request(LbAddDelVipDef, {
+      ...base,
+      encap: 0,
+      dscp: 0,
+      type: 0,
+      target_port: 0,
+      node_port: 0,
+      is_del: false,
+    });
+    await client.request(LbAddDelAsDef, {
+      ...base,
+      as_address: addressIn(parseAddress('10.0.0.1')),
+      is_del: false,
+      is_flush: false,
+    });
+    const v1 = (await client.dump(LbAsDumpDef, { ...base, pfx: pfxIn(k, 'ip46') })) as LbAsDetails[];
+    expect(v1.map((d) => [addrText(d.app_srv.af, d.app_srv.un), d.flags, d.in_use_since])).toEqual([
+      ['10.0.0.1', 1, 0],
+    ]);
+    const v2 = (await client.dump(LbAsV2DumpDef, { ...base, pfx: pfxIn(k, 'ip46') })) as LbAsV2Details[];
+    expect(v2.map((d) => [d.weight, d.num_buckets])).toEqual([[100, 1024]]);
+  });
+
+  it('lb_conf then lb_conf_get round-trips the addresses; ~0 keeps sticky buckets and timeout', async () => {
+    await client.request(LbConfDef, {
+      ip4_src_address: Uint8Array.from([10, 255, 0, 1]),
+      ip6_src_address: Uint8Array.from(parseAddress('2001:db8::1').bytes),
+      sticky_buckets_per_core: 2048,
+      flow_timeout: 30,
+    });
+    await client.request(LbConfDef, {
+      ip4_src_address: Uint8Array.from([10, 255, 0, 2]),
+      ip6_src_address: Uint8Array.from(parseAddress('2001:db8::2').bytes),
+    });
+    const c = (await client.request(LbConfGetDef, {})) as LbConfGetReply;
+    expect([
+      [...c.ip4_src_address].join('.'),
+      addressFromUn(c.ip6_src_address),
+      c.sticky_buckets_per_core,
+      c.flow_timeout,
+    ]).toEqual(['10.255.0.2', '2001:db8::2', 2048, 30]);
+  });
+
+  it('a NAT4 VIP reads back with the service type from the first wire byte and the target port swapped', async () => {
+    const k = vipKeyOf('192.0.2.31/32', 6, 80);
+    await client.request(LbAddDelVipV2Def, {
+      pfx: pfxIn(k),
+      protocol: 6,
+      port: 80,
+      encap: LB_ENCAP.nat4,
+      dscp: 0,
+      type: 1, // NODEPORT, read by VPP without ntohl: CLUSTERIP on a little-endian host
+      target_port: 8080,
+      node_port: 0,
+      src_ip_sticky: false,
+      is_del: false,
+    });
+    const vips = (await client.dump(LbVipDumpDef, {
+      pfx: pfxIn(k),
+      pfx_matcher: { le: 0, ge: 0 },
+      port: 80,
+    })) as LbVipDetails[];
+    const nat = vips.find((d) => d.encap === LB_ENCAP.nat4);
+    expect([nat?.srv_type, nat?.target_port]).toEqual([0, 0x901f]);
+  });
+
+  it('lb_add_del_intf_nat4/6 accept local0 and refuse other interfaces with -2', async () => {
+    expect(await retvalOf(client.request(LbAddDelIntfNat4Def, { is_add: true, sw_if_index: 0 }))).toBe(0);
+    expect(await retvalOf(client.request(LbAddDelIntfNat6Def, { is_add: true, sw_if_index: 7 }))).toBe(-2);
   });
 });

@@ -218,14 +218,15 @@ export class CodecEmitter {
         const c = this.fresh('c');
         const given = `${obj}.${f.name}`;
         w.line(`const ${c} = ${arr}.length;`);
+        const wide = s.prim === 'u64' || s.prim === 'i64';
         w.line(
-          `if (${given} !== undefined && ${given} !== ${c}) throw ${this.rt('countMismatch')}(${this.m}, ${tpl(path)}, ${given}, ${c});`,
+          `if (${given} !== undefined && ${given} !== ${wide ? `BigInt(${c})` : c}) throw ${this.rt('countMismatch')}(${this.m}, ${tpl(path)}, ${given}, ${c});`,
         );
         const max = COUNT_MAX[s.prim] ?? Number.MAX_SAFE_INTEGER;
         w.line(
           `if (${c} > ${max}) throw ${this.rt('countOverflow')}(${this.m}, ${tpl(join(prefix, f.countFor ?? f.name))}, '${s.prim}', ${c});`,
         );
-        if (s.prim === 'u64' || s.prim === 'i64') this.writePrim(s.prim, `BigInt(${c})`, pos);
+        if (wide) this.writePrim(s.prim, `BigInt(${c})`, pos);
         else this.writePrim(s.prim, c, pos);
         pos = adv(pos, PRIM_SIZE[s.prim]);
         continue;

@@ -115,6 +115,8 @@ export interface VppServerStats {
   misrouted: number;
   /** Messages the handler declined (returned undefined). */
   unhandled: number;
+  /** Replies a handler returned that could not be encoded: dropped and logged. */
+  badReplies: number;
 }
 
 /** One accepted socket and, after sockclnt_create, its registration. */
@@ -139,7 +141,14 @@ interface SessionState extends VppServerSession {
  */
 export class VppServer {
   readonly path: string;
-  readonly stats: VppServerStats = { frames: 0, unknown: 0, truncated: 0, misrouted: 0, unhandled: 0 };
+  readonly stats: VppServerStats = {
+    frames: 0,
+    unknown: 0,
+    truncated: 0,
+    misrouted: 0,
+    unhandled: 0,
+    badReplies: 0,
+  };
   protected readonly log: Logger | undefined;
   private handler: VppMessageHandler | undefined;
   private readonly defs: ReadonlyMap<string, MessageDef>;
@@ -349,7 +358,16 @@ export class VppServer {
         this.log?.warn({ message: r.def.nameCrc }, 'reply not in the message table; dropped');
         continue;
       }
-      this.deliver(target, r.def, context, this.frame(r.def.encode(rid, { ...r.value, context }), true));
+      let payload: Uint8Array;
+      try {
+        payload = r.def.encode(rid, { ...r.value, context });
+      } catch (err) {
+        // A handler bug must not take the socket down: the client sees silence and times out.
+        this.stats.badReplies++;
+        this.log?.error({ err, message: r.def.name }, 'cannot encode reply; dropped');
+        continue;
+      }
+      this.deliver(target, r.def, context, this.frame(payload, true));
     }
     if (def.name === 'sockclnt_delete') this.finishDelete(value.index);
   }

@@ -11,6 +11,7 @@ import {
 } from './connection.js';
 import {
   attachCallerStack,
+  type CallerStack,
   captureCallerStack,
   type IncompatibleMessage,
   VppDisconnectedError,
@@ -39,8 +40,11 @@ export interface VppClientOptions extends Omit<VppConnectionOptions, 'events'> {
   /** Messages the caller needs: checked after every handshake (the `incompatible` state lists what fails). */
   requiredMessages?: readonly MessageDef[];
   backoff?: BackoffOptions;
-  /** Whether calls record their caller's stack for errors (a few µs each); on by default. */
-  captureCallerStacks?: boolean;
+  /**
+   * Record each caller's synchronous stack when the call is made (about 4 µs per call). Off by default:
+   * errors then carry the async stack of the awaiting callers, recovered only when an error happens.
+   */
+  eagerCallerStacks?: boolean;
 }
 
 /** Per-call options. */
@@ -69,7 +73,7 @@ export class VppClient {
   private readonly backoff: Backoff;
   private readonly events = new Map<string, EventSubscription>();
   private readonly listeners = new Set<(e: VppStateEvent) => void>();
-  private readonly capture: boolean;
+  private readonly eagerStacks: boolean;
   private conn: VppConnection | undefined;
   private current: VppClientState = 'idle';
   private lastReason = 'not started';
@@ -90,7 +94,7 @@ export class VppClient {
     this.opts = opts;
     this.log = opts.logger;
     this.backoff = new Backoff(opts.backoff);
-    this.capture = opts.captureCallerStacks ?? true;
+    this.eagerStacks = opts.eagerCallerStacks ?? false;
   }
 
   /** The current state. */
@@ -169,30 +173,48 @@ export class VppClient {
    * request sends `value` as `def` and resolves with the decoded `def.reply`. Rejects with VppApiError
    * (negative retval), ERR_VPP_TIMEOUT, ERR_VPP_DISCONNECTED or ERR_VPP_INCOMPATIBLE (a message VPP lacks).
    */
-  request<D extends MessageDef>(def: D, value: InputOf<D>, opts: RequestOptions = {}): Promise<ReplyOf<D>> {
-    const caller = this.capture ? captureCallerStack(this.request) : undefined;
-    const conn = this.conn;
-    if (!conn?.ready) {
-      return Promise.reject(attachCallerStack(new VppDisconnectedError(def.name, this.lastReason), caller));
+  async request<D extends MessageDef>(
+    def: D,
+    value: InputOf<D>,
+    opts: RequestOptions = {},
+  ): Promise<ReplyOf<D>> {
+    const caller = this.eagerStacks ? captureCallerStack(this.request) : undefined;
+    try {
+      const conn = this.conn;
+      if (!conn?.ready) throw new VppDisconnectedError(def.name, this.lastReason);
+      return await conn.request<ReplyOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
+    } catch (err) {
+      throw this.withCaller(err, caller);
     }
-    return conn.request<ReplyOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
   }
 
   /**
    * dump sends a dump (and, for an old-style dump, a control_ping with the same context) and resolves with
    * every details message in order once the terminator arrives. The timeout bounds silence between details.
    */
-  dump<D extends MessageDef>(
+  async dump<D extends MessageDef>(
     def: D,
     value: InputOf<D>,
     opts: RequestOptions = {},
   ): Promise<Array<ReplyOf<D>>> {
-    const caller = this.capture ? captureCallerStack(this.dump) : undefined;
-    const conn = this.conn;
-    if (!conn?.ready) {
-      return Promise.reject(attachCallerStack(new VppDisconnectedError(def.name, this.lastReason), caller));
+    const caller = this.eagerStacks ? captureCallerStack(this.dump) : undefined;
+    try {
+      const conn = this.conn;
+      if (!conn?.ready) throw new VppDisconnectedError(def.name, this.lastReason);
+      return await conn.dump<ReplyOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
+    } catch (err) {
+      throw this.withCaller(err, caller);
     }
-    return conn.dump<ReplyOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
+  }
+
+  /**
+   * withCaller gives an error the caller's stack. Captured eagerly it was attached already; otherwise it is
+   * taken now, in this async function's continuation, where V8's async stack traces still name the
+   * awaiting callers: free on success, where an eager capture costs microseconds per call.
+   */
+  private withCaller(err: unknown, eager: CallerStack | undefined): unknown {
+    if (eager !== undefined || !(err instanceof Error)) return err;
+    return attachCallerStack(err, captureCallerStack(this.withCaller));
   }
 
   /**

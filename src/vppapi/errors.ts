@@ -13,9 +13,16 @@ export interface CallerStack {
  */
 export function captureCallerStack(skip?: (...args: never[]) => unknown): CallerStack {
   const holder: CallerStack = {};
+  // A short trace is enough to find the caller and keeps the capture cheap on the request path.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALLER_FRAMES;
   Error.captureStackTrace(holder, skip ?? captureCallerStack);
+  Error.stackTraceLimit = limit;
   return holder;
 }
+
+/** Frames kept of a caller's stack. */
+const CALLER_FRAMES = 8;
 
 /** attachCallerStack appends the caller's frames to `err.stack` and returns `err`. */
 export function attachCallerStack<E extends Error>(err: E, caller: CallerStack | undefined): E {

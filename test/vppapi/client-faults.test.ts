@@ -1,7 +1,8 @@
 // Every fault the fake VPP can inject ends in the documented error, with nothing left pending.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ControlPingDef, ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/memclnt';
+import { ControlPingDef } from 'vpp-binapi-ts/memclnt';
+import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import type { VppClient } from '../../src/vppapi/client.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
 import { connectClient, FAKE_TIMERS, until } from './helpers.js';
@@ -9,7 +10,12 @@ import { connectClient, FAKE_TIMERS, until } from './helpers.js';
 let fake: FakeVpp;
 let client: VppClient;
 
-const showVersion = () => [{ def: ShowVersionReplyDef, value: { retval: 0, program: 'vpe', version: 'x' } }];
+const showVersion = () => [
+  {
+    def: ShowVersionReplyDef,
+    value: { retval: 0, program: 'vpe', version: 'x', build_date: '', build_directory: '' },
+  },
+];
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: [...FAKE_TIMERS.toFake] });

@@ -1,7 +1,8 @@
 // The VPP client against the fake VPP over a real unix socket: handshake, requests, dumps, events, close.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlPingDef, ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/memclnt';
+import { ControlPingDef } from 'vpp-binapi-ts/memclnt';
+import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import { VppApiError } from '../../src/vppapi/errors.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
 import { connectClient, until } from './helpers.js';
@@ -36,7 +37,12 @@ describe('VppClient', () => {
     let retval = 0;
     fake.setHandler(({ def }) =>
       def.name === 'show_version'
-        ? [{ def: ShowVersionReplyDef, value: { retval, program: 'vpe', version: '26.10' } }]
+        ? [
+            {
+              def: ShowVersionReplyDef,
+              value: { retval, program: 'vpe', version: '26.10', build_date: '', build_directory: '' },
+            },
+          ]
         : undefined,
     );
     expect(await client.request(ShowVersionDef, {})).toMatchObject({ program: 'vpe', version: '26.10' });
@@ -56,8 +62,9 @@ describe('VppClient', () => {
   it('completes 10 000 concurrent requests, in order, with one context each', async () => {
     const { fake, client } = await setup();
     const order: number[] = [];
+    // A generous timeout: this is about order and completeness on a shared machine, not speed.
     const all = Array.from({ length: 10_000 }, (_, i) =>
-      client.request(ControlPingDef, {}).then((r) => {
+      client.request(ControlPingDef, {}, { timeoutMs: 15_000 }).then((r) => {
         order.push(i);
         return r;
       }),

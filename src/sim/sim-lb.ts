@@ -225,6 +225,8 @@ interface VipRec {
   targetPortNet: number;
   mask: number;
   table: Int32Array;
+  /** Buckets per global AS index, counted when the table is built (num_buckets of dumps). */
+  counts: Map<number, number>;
   lastGc: number;
   asSlots: (number | undefined)[];
   asFree: number[];
@@ -328,6 +330,11 @@ export function rawVipKey(key: VipKey): RawVipKey {
  * SimLb is the simulated lb plugin. Every method returns what VPP's handler would return (0 or a
  * negative VNET_API_ERROR) and changes state exactly as VPP does, including GC windows and pool slot
  * reuse, so dumps list the same things in the same order as a real VPP.
+ *
+ * The socket bridge (sim-lb-handler.ts) calls the raw methods; a test changes the plugin "behind the
+ * daemon's back" by calling the model methods directly (as an operator with vppctl would), and reads
+ * everything, free pool slots included, with state(). Time is the injected clock: lb-gc-process
+ * wake-ups that fell due are run, in order, before each call.
  */
 export class SimLb {
   private readonly clock: () => number;
@@ -362,6 +369,7 @@ export class SimLb {
       targetPortNet: 0,
       mask: 0,
       table: new Int32Array(0),
+      counts: new Map(),
       lastGc: 0,
       asSlots: [],
       asFree: [],
@@ -498,6 +506,7 @@ export class SimLb {
       targetPortNet: old?.targetPortNet ?? 0,
       mask: len - 1,
       table: new Int32Array(len),
+      counts: new Map(),
       lastGc: now,
       asSlots: [],
       asFree: [],
@@ -543,8 +552,11 @@ export class SimLb {
 
   // ---- ASs ----
 
-  /** addAs adds (or re-uses) an AS from model types; weight defaults to 100 like lb_add_del_as. */
-  addAs(key: VipKey, address: IpAddress, opts: { weight?: number; flush?: boolean } = {}): number {
+  /**
+   * addAs adds (or re-uses) an AS from model types; weight defaults to 100 like lb_add_del_as. (The
+   * API's is_flush only clears per-worker sticky flows, which nothing here can observe.)
+   */
+  addAs(key: VipKey, address: IpAddress, opts: { weight?: number } = {}): number {
     return this.addAsRaw(rawVipKey(key), toIp46(address), opts.weight ?? 100);
   }
 
@@ -683,8 +695,7 @@ export class SimLb {
       )
         return;
       if (v.asSlots.length === 0) return;
-      const counts = new Map<number, number>();
-      for (const o of v.table) if (o !== 0) counts.set(o, (counts.get(o) ?? 0) + 1);
+      const counts = v.counts;
       const vipOut = { prefix: simPrefix(v.prefix16, v.plen), protocol: v.protocol, port: v.port };
       for (const asIndex of v.asSlots) {
         if (asIndex === undefined) continue;
@@ -826,6 +837,7 @@ export class SimLb {
     const length = vip.mask + 1;
     if (servers.length === 0) {
       vip.table = new Int32Array(length);
+      vip.counts = new Map();
       return;
     }
     const t = buildMaglevTable(servers, length);
@@ -835,6 +847,9 @@ export class SimLb {
       table[b] = o < 0 ? 0 : (globals[o] as number);
     }
     vip.table = table;
+    const counts = new Map<number, number>();
+    for (const o of table) if (o !== 0) counts.set(o, (counts.get(o) ?? 0) + 1);
+    vip.counts = counts;
   }
 
   /** lb_vip_garbage_collection: at most every 60 s per VIP; frees ASs removed for ≥ 10 s. */

@@ -1,12 +1,6 @@
 // The lb bridge without a socket: which messages it answers, and what it declines.
 import { describe, expect, it } from 'vitest';
-import {
-  LbAddDelVipV2Def,
-  LbAddDelVipV2ReplyDef,
-  LbAsV2DetailsDef,
-  LbAsV2DumpDef,
-  messages,
-} from 'vpp-binapi-ts/lb';
+import { LbAddDelVipV2Def, LbAddDelVipV2ReplyDef, LbAsV2DumpDef, messages } from 'vpp-binapi-ts/lb';
 import { ShowVersionDef } from 'vpp-binapi-ts/vpe';
 import { SimLb } from '../../src/sim/sim-lb.js';
 import { createSimLbHandler, LB_MESSAGES_HANDLED } from '../../src/sim/sim-lb-handler.js';

@@ -393,7 +393,8 @@ export class SimLb {
   /** now is VPP's u32 seconds since start, after running any lb-gc-process wake-up that is due. */
   now(): number {
     const t = this.clock();
-    // Two sweeps with nothing in between reach a fixed point (see docs): skip to the last three.
+    // After two sweeps with no call in between, every VIP is GC'd at each sweep and nothing is left to
+    // free; only last_gc moves on. So a long jump needs just the last three sweeps, not thousands.
     const pending = Math.floor((t - this.nextSweepAt) / LB_GARBAGE_RUN_S) + 1;
     if (pending > 3) this.nextSweepAt += (pending - 3) * LB_GARBAGE_RUN_S;
     while (t >= this.nextSweepAt) {

@@ -352,7 +352,7 @@ function encodeBierRouteAddDel(msgId: number, v: BierRouteAddDelInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_route_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 20;
-    size += v.br_route.br_paths.length * 167;
+    size += (v.br_route.br_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -659,7 +659,7 @@ function encodeBierRouteDetails(msgId: number, v: BierRouteDetailsInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_route_details', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.br_route.br_paths.length * 167;
+    size += (v.br_route.br_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -858,7 +858,7 @@ function encodeBierImpAdd(msgId: number, v: BierImpAddInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_imp_add', '_vl_msg_id', 'u16', msgId);
     let size = 16;
-    size += v.bi_bytes.length;
+    size += v.bi_bytes?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1209,7 +1209,7 @@ function encodeBierImpDetails(msgId: number, v: BierImpDetailsInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_imp_details', '_vl_msg_id', 'u16', msgId);
     let size = 12;
-    size += v.bi_bytes.length;
+    size += v.bi_bytes?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1574,7 +1574,7 @@ function encodeBierDispEntryAddDel(msgId: number, v: BierDispEntryAddDelInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_disp_entry_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 19;
-    size += v.bde_paths.length * 167;
+    size += (v.bde_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1879,7 +1879,7 @@ function encodeBierDispEntryDetails(msgId: number, v: BierDispEntryDetailsInput)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bier_disp_entry_details', '_vl_msg_id', 'u16', msgId);
     let size = 15;
-    size += v.bde_paths.length * 167;
+    size += (v.bde_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -128,7 +128,7 @@ function encodeClassifyAddDelTable(msgId: number, v: ClassifyAddDelTableInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_add_del_table', '_vl_msg_id', 'u16', msgId);
     let size = 47;
-    size += v.mask.length;
+    size += v.mask?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -390,7 +390,7 @@ function encodeClassifyAddDelSession(msgId: number, v: ClassifyAddDelSessionInpu
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_add_del_session', '_vl_msg_id', 'u16', msgId);
     let size = 36;
-    size += v.match.length;
+    size += v.match?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -924,7 +924,7 @@ function encodeClassifyTableIdsReply(msgId: number, v: ClassifyTableIdsReplyInpu
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_table_ids_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.ids.length * 4;
+    size += (v.ids?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1289,7 +1289,7 @@ function encodeClassifyTableInfoReply(msgId: number, v: ClassifyTableInfoReplyIn
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_table_info_reply', '_vl_msg_id', 'u16', msgId);
     let size = 42;
-    size += v.mask.length;
+    size += v.mask?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1489,7 +1489,7 @@ function encodeClassifySessionDetails(msgId: number, v: ClassifySessionDetailsIn
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_session_details', '_vl_msg_id', 'u16', msgId);
     let size = 30;
-    size += v.match.length;
+    size += v.match?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2800,7 +2800,7 @@ function encodeClassifyPcapLookupTable(msgId: number, v: ClassifyPcapLookupTable
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_pcap_lookup_table', '_vl_msg_id', 'u16', msgId);
     let size = 26;
-    size += v.mask.length;
+    size += v.mask?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3192,7 +3192,7 @@ function encodeClassifyPcapGetTablesReply(msgId: number, v: ClassifyPcapGetTable
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_pcap_get_tables_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.indices.length * 4;
+    size += (v.indices?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3300,7 +3300,7 @@ function encodeClassifyTraceLookupTable(msgId: number, v: ClassifyTraceLookupTab
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_trace_lookup_table', '_vl_msg_id', 'u16', msgId);
     let size = 22;
-    size += v.mask.length;
+    size += v.mask?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3674,7 +3674,7 @@ function encodeClassifyTraceGetTablesReply(msgId: number, v: ClassifyTraceGetTab
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('classify_trace_get_tables_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.indices.length * 4;
+    size += (v.indices?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -52,7 +52,7 @@ function encodeDevAttach(msgId: number, v: DevAttachInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_attach', '_vl_msg_id', 'u16', msgId);
     let size = 82;
-    size += utf8Length(v.args);
+    size += typeof v.args === 'string' ? utf8Length(v.args) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -142,7 +142,7 @@ function encodeDevAttachReply(msgId: number, v: DevAttachReplyInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_attach_reply', '_vl_msg_id', 'u16', msgId);
     let size = 18;
-    size += utf8Length(v.error_string);
+    size += typeof v.error_string === 'string' ? utf8Length(v.error_string) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -284,7 +284,7 @@ function encodeDevDetachReply(msgId: number, v: DevDetachReplyInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_detach_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.error_string);
+    size += typeof v.error_string === 'string' ? utf8Length(v.error_string) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -392,7 +392,7 @@ function encodeDevCreatePortIf(msgId: number, v: DevCreatePortIfInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_create_port_if', '_vl_msg_id', 'u16', msgId);
     let size = 64;
-    size += utf8Length(v.args);
+    size += typeof v.args === 'string' ? utf8Length(v.args) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -501,7 +501,7 @@ function encodeDevCreatePortIfReply(msgId: number, v: DevCreatePortIfReplyInput)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_create_port_if_reply', '_vl_msg_id', 'u16', msgId);
     let size = 22;
-    size += utf8Length(v.error_string);
+    size += typeof v.error_string === 'string' ? utf8Length(v.error_string) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -646,7 +646,7 @@ function encodeDevRemovePortIfReply(msgId: number, v: DevRemovePortIfReplyInput)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('dev_remove_port_if_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.error_string);
+    size += typeof v.error_string === 'string' ? utf8Length(v.error_string) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

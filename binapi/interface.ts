@@ -1204,7 +1204,7 @@ function encodeSwInterfaceDump(msgId: number, v: SwInterfaceDumpInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sw_interface_dump', '_vl_msg_id', 'u16', msgId);
     let size = 19;
-    size += utf8Length(v.name_filter);
+    size += typeof v.name_filter === 'string' ? utf8Length(v.name_filter) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3143,7 +3143,7 @@ function encodeSwInterfaceSetTxPlacement(msgId: number, v: SwInterfaceSetTxPlace
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sw_interface_set_tx_placement', '_vl_msg_id', 'u16', msgId);
     let size = 22;
-    size += v.threads.length * 4;
+    size += (v.threads?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3773,7 +3773,7 @@ function encodeSwInterfaceTxPlacementDetails(msgId: number, v: SwInterfaceTxPlac
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sw_interface_tx_placement_details', '_vl_msg_id', 'u16', msgId);
     let size = 23;
-    size += v.threads.length * 4;
+    size += (v.threads?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -4983,7 +4983,7 @@ function encodePcapSetFilterFunction(msgId: number, v: PcapSetFilterFunctionInpu
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('pcap_set_filter_function', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.filter_function_name);
+    size += typeof v.filter_function_name === 'string' ? utf8Length(v.filter_function_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -5903,7 +5903,7 @@ function encodeSwInterfaceGetSpeedCapaReply(msgId: number, v: SwInterfaceGetSpee
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sw_interface_get_speed_capa_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.speeds.length * 4;
+    size += (v.speeds?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

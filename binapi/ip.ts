@@ -1240,7 +1240,7 @@ function encodeIpRouteAddDel(msgId: number, v: IpRouteAddDelInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 39;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1451,7 +1451,7 @@ function encodeIpRouteAddDelV2(msgId: number, v: IpRouteAddDelV2Input): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_add_del_v2', '_vl_msg_id', 'u16', msgId);
     let size = 40;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1940,7 +1940,7 @@ function encodeIpRouteDetails(msgId: number, v: IpRouteDetailsInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_details', '_vl_msg_id', 'u16', msgId);
     let size = 33;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2129,7 +2129,7 @@ function encodeIpRouteV2Details(msgId: number, v: IpRouteV2DetailsInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_v2_details', '_vl_msg_id', 'u16', msgId);
     let size = 34;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2534,7 +2534,7 @@ function encodeIpRouteLookupReply(msgId: number, v: IpRouteLookupReplyInput): Ui
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_lookup_reply', '_vl_msg_id', 'u16', msgId);
     let size = 37;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2730,7 +2730,7 @@ function encodeIpRouteLookupV2Reply(msgId: number, v: IpRouteLookupV2ReplyInput)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_route_lookup_v2_reply', '_vl_msg_id', 'u16', msgId);
     let size = 38;
-    size += v.route.paths.length * 167;
+    size += (v.route.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3915,7 +3915,7 @@ function encodeIpMrouteAddDel(msgId: number, v: IpMrouteAddDelInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_mroute_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 60;
-    size += v.route.paths.length * 171;
+    size += (v.route.paths?.length ?? 0) * 171;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -4279,7 +4279,7 @@ function encodeIpMrouteDetails(msgId: number, v: IpMrouteDetailsInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_mroute_details', '_vl_msg_id', 'u16', msgId);
     let size = 54;
-    size += v.route.paths.length * 171;
+    size += (v.route.paths?.length ?? 0) * 171;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -5401,7 +5401,7 @@ function encodeAddDelIpPuntRedirectV2(msgId: number, v: AddDelIpPuntRedirectV2In
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('add_del_ip_punt_redirect_v2', '_vl_msg_id', 'u16', msgId);
     let size = 20;
-    size += v.punt.paths.length * 167;
+    size += (v.punt.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -5695,7 +5695,7 @@ function encodeIpPuntRedirectV2Details(msgId: number, v: IpPuntRedirectV2Details
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip_punt_redirect_v2_details', '_vl_msg_id', 'u16', msgId);
     let size = 15;
-    size += v.punt.paths.length * 167;
+    size += (v.punt.paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

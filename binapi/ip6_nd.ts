@@ -766,7 +766,7 @@ function encodeSwInterfaceIp6ndRaDetails(msgId: number, v: SwInterfaceIp6ndRaDet
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sw_interface_ip6nd_ra_details', '_vl_msg_id', 'u16', msgId);
     let size = 100;
-    size += v.prefixes.length * 46;
+    size += (v.prefixes?.length ?? 0) * 46;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1716,7 +1716,7 @@ function encodeIp6RaEvent(msgId: number, v: Ip6RaEventInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ip6_ra_event', '_vl_msg_id', 'u16', msgId);
     let size = 46;
-    size += v.prefixes.length * 27;
+    size += (v.prefixes?.length ?? 0) * 27;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

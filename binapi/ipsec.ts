@@ -2933,7 +2933,7 @@ function encodeIpsecTunnelProtectUpdate(msgId: number, v: IpsecTunnelProtectUpda
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ipsec_tunnel_protect_update', '_vl_msg_id', 'u16', msgId);
     let size = 36;
-    size += v.tunnel.sa_in.length * 4;
+    size += (v.tunnel.sa_in?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3313,7 +3313,7 @@ function encodeIpsecTunnelProtectDetails(msgId: number, v: IpsecTunnelProtectDet
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('ipsec_tunnel_protect_details', '_vl_msg_id', 'u16', msgId);
     let size = 32;
-    size += v.tun.sa_in.length * 4;
+    size += (v.tun.sa_in?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

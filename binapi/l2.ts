@@ -1523,7 +1523,7 @@ function encodeL2MacsEvent(msgId: number, v: L2MacsEventInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('l2_macs_event', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.mac.length * 15;
+    size += (v.mac?.length ?? 0) * 15;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3291,7 +3291,7 @@ function encodeBridgeDomainDetails(msgId: number, v: BridgeDomainDetailsInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('bridge_domain_details', '_vl_msg_id', 'u16', msgId);
     let size = 93;
-    size += v.sw_if_details.length * 9;
+    size += (v.sw_if_details?.length ?? 0) * 9;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -530,7 +530,7 @@ function encodeRpcCall(msgId: number, v: RpcCallInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('rpc_call', '_vl_msg_id', 'u16', msgId);
     let size = 25;
-    size += v.data.length;
+    size += v.data?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -864,7 +864,7 @@ function encodeApiVersionsReply(msgId: number, v: ApiVersionsReplyInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('api_versions_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.api_versions.length * 76;
+    size += (v.api_versions?.length ?? 0) * 76;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1108,7 +1108,7 @@ function encodeSockclntCreateReply(msgId: number, v: SockclntCreateReplyInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sockclnt_create_reply', '_vl_msg_id', 'u16', msgId);
     let size = 20;
-    size += v.message_table.length * 66;
+    size += (v.message_table?.length ?? 0) * 66;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1338,7 +1338,7 @@ function encodeSockInitShm(msgId: number, v: SockInitShmInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sock_init_shm', '_vl_msg_id', 'u16', msgId);
     let size = 15;
-    size += v.configs.length * 8;
+    size += (v.configs?.length ?? 0) * 8;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1962,7 +1962,7 @@ function encodeGetApiJsonReply(msgId: number, v: GetApiJsonReplyInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('get_api_json_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.json);
+    size += typeof v.json === 'string' ? utf8Length(v.json) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -295,7 +295,7 @@ function encodeMplsTunnelAddDel(msgId: number, v: MplsTunnelAddDelInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('mpls_tunnel_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 86;
-    size += v.mt_tunnel.mt_paths.length * 167;
+    size += (v.mt_tunnel.mt_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -626,7 +626,7 @@ function encodeMplsTunnelDetails(msgId: number, v: MplsTunnelDetailsInput): Uint
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('mpls_tunnel_details', '_vl_msg_id', 'u16', msgId);
     let size = 81;
-    size += v.mt_tunnel.mt_paths.length * 167;
+    size += (v.mt_tunnel.mt_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1202,7 +1202,7 @@ function encodeMplsRouteAddDel(msgId: number, v: MplsRouteAddDelInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('mpls_route_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 24;
-    size += v.mr_route.mr_paths.length * 167;
+    size += (v.mr_route.mr_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1529,7 +1529,7 @@ function encodeMplsRouteDetails(msgId: number, v: MplsRouteDetailsInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('mpls_route_details', '_vl_msg_id', 'u16', msgId);
     let size = 18;
-    size += v.mr_route.mr_paths.length * 167;
+    size += (v.mr_route.mr_paths?.length ?? 0) * 167;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

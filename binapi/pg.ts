@@ -771,7 +771,7 @@ function encodePgCapture(msgId: number, v: PgCaptureInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('pg_capture', '_vl_msg_id', 'u16', msgId);
     let size = 23;
-    size += utf8Length(v.pcap_file_name);
+    size += typeof v.pcap_file_name === 'string' ? utf8Length(v.pcap_file_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -924,7 +924,7 @@ function encodePgEnableDisable(msgId: number, v: PgEnableDisableInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('pg_enable_disable', '_vl_msg_id', 'u16', msgId);
     let size = 15;
-    size += utf8Length(v.stream_name);
+    size += typeof v.stream_name === 'string' ? utf8Length(v.stream_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -768,7 +768,7 @@ function encodePuntReasonDump(msgId: number, v: PuntReasonDumpInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('punt_reason_dump', '_vl_msg_id', 'u16', msgId);
     let size = 18;
-    size += utf8Length(v.reason.name);
+    size += typeof v.reason.name === 'string' ? utf8Length(v.reason.name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -849,7 +849,7 @@ function encodePuntReasonDetails(msgId: number, v: PuntReasonDetailsInput): Uint
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('punt_reason_details', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.reason.name);
+    size += typeof v.reason.name === 'string' ? utf8Length(v.reason.name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -104,7 +104,7 @@ function encodeAppAttach(msgId: number, v: AppAttachInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_attach', '_vl_msg_id', 'u16', msgId);
     let size = 158;
-    size += utf8Length(v.namespace_id);
+    size += typeof v.namespace_id === 'string' ? utf8Length(v.namespace_id) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -241,7 +241,7 @@ function encodeAppAttachReply(msgId: number, v: AppAttachReplyInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_attach_reply', '_vl_msg_id', 'u16', msgId);
     let size = 49;
-    size += utf8Length(v.segment_name);
+    size += typeof v.segment_name === 'string' ? utf8Length(v.segment_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -476,7 +476,7 @@ function encodeAppAddCertKeyPair(msgId: number, v: AppAddCertKeyPairInput): Uint
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_add_cert_key_pair', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.certkey.length;
+    size += v.certkey?.length ?? 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -876,7 +876,7 @@ function encodeAppWorkerAddDelReply(msgId: number, v: AppWorkerAddDelReplyInput)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_worker_add_del_reply', '_vl_msg_id', 'u16', msgId);
     let size = 37;
-    size += utf8Length(v.segment_name);
+    size += typeof v.segment_name === 'string' ? utf8Length(v.segment_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1371,7 +1371,7 @@ function encodeAppNamespaceAddDel(msgId: number, v: AppNamespaceAddDelInput): Ui
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_namespace_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 34;
-    size += utf8Length(v.namespace_id);
+    size += typeof v.namespace_id === 'string' ? utf8Length(v.namespace_id) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1500,7 +1500,7 @@ function encodeAppNamespaceAddDelV4(msgId: number, v: AppNamespaceAddDelV4Input)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_namespace_add_del_v4', '_vl_msg_id', 'u16', msgId);
     let size = 99;
-    size += utf8Length(v.sock_name);
+    size += typeof v.sock_name === 'string' ? utf8Length(v.sock_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -1823,7 +1823,7 @@ function encodeAppNamespaceAddDelV3(msgId: number, v: AppNamespaceAddDelV3Input)
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('app_namespace_add_del_v3', '_vl_msg_id', 'u16', msgId);
     let size = 163;
-    size += utf8Length(v.sock_name);
+    size += typeof v.sock_name === 'string' ? utf8Length(v.sock_name) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2712,7 +2712,7 @@ function encodeSessionRulesV2Details(msgId: number, v: SessionRulesV2DetailsInpu
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('session_rules_v2_details', '_vl_msg_id', 'u16', msgId);
     let size = 123;
-    size += v.appns_index.length * 4;
+    size += (v.appns_index?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2871,7 +2871,7 @@ function encodeSessionSdlAddDel(msgId: number, v: SessionSdlAddDelInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('session_sdl_add_del', '_vl_msg_id', 'u16', msgId);
     let size = 19;
-    size += v.r.length * 86;
+    size += (v.r?.length ?? 0) * 86;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3058,7 +3058,7 @@ function encodeSessionSdlAddDelV2(msgId: number, v: SessionSdlAddDelV2Input): Ui
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('session_sdl_add_del_v2', '_vl_msg_id', 'u16', msgId);
     let size = 19;
-    size += v.r.length * 86;
+    size += (v.r?.length ?? 0) * 86;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -3657,7 +3657,7 @@ function encodeSessionSdlV3Details(msgId: number, v: SessionSdlV3DetailsInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('session_sdl_v3_details', '_vl_msg_id', 'u16', msgId);
     let size = 96;
-    size += v.appns_index.length * 4;
+    size += (v.appns_index?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -172,7 +172,7 @@ function encodeSfdpSetServices(msgId: number, v: SfdpSetServicesInput): Uint8Arr
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sfdp_set_services', '_vl_msg_id', 'u16', msgId);
     let size = 16;
-    size += v.services.length * 32;
+    size += (v.services?.length ?? 0) * 32;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -418,7 +418,7 @@ function encodeSfdpSessionDetails(msgId: number, v: SfdpSessionDetailsInput): Ui
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sfdp_session_details', '_vl_msg_id', 'u16', msgId);
     let size = 54;
-    size += v.keys.length * 42;
+    size += (v.keys?.length ?? 0) * 42;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -774,7 +774,7 @@ function encodeSfdpTenantDetails(msgId: number, v: SfdpTenantDetailsInput): Uint
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sfdp_tenant_details', '_vl_msg_id', 'u16', msgId);
     let size = 34;
-    size += v.timeout.length * 4;
+    size += (v.timeout?.length ?? 0) * 4;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

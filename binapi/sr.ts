@@ -2287,7 +2287,7 @@ function encodeSrPoliciesDetails(msgId: number, v: SrPoliciesDetailsInput): Uint
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sr_policies_details', '_vl_msg_id', 'u16', msgId);
     let size = 29;
-    size += v.sid_lists.length * 261;
+    size += (v.sid_lists?.length ?? 0) * 261;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2480,7 +2480,7 @@ function encodeSrPoliciesV2Details(msgId: number, v: SrPoliciesV2DetailsInput): 
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sr_policies_v2_details', '_vl_msg_id', 'u16', msgId);
     let size = 45;
-    size += v.sid_lists.length * 261;
+    size += (v.sid_lists?.length ?? 0) * 261;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -2672,7 +2672,7 @@ function encodeSrPoliciesWithSlIndexDetails(msgId: number, v: SrPoliciesWithSlIn
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('sr_policies_with_sl_index_details', '_vl_msg_id', 'u16', msgId);
     let size = 29;
-    size += v.sid_lists.length * 265;
+    size += (v.sid_lists?.length ?? 0) * 265;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -131,7 +131,7 @@ function encodeCliInband(msgId: number, v: CliInbandInput): Uint8Array {
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('cli_inband', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.cmd);
+    size += typeof v.cmd === 'string' ? utf8Length(v.cmd) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -277,7 +277,7 @@ function encodeCliInbandReply(msgId: number, v: CliInbandReplyInput): Uint8Array
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('cli_inband_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += utf8Length(v.reply);
+    size += typeof v.reply === 'string' ? utf8Length(v.reply) : 0;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;
@@ -713,7 +713,7 @@ function encodeShowThreadsReply(msgId: number, v: ShowThreadsReplyInput): Uint8A
   try {
     if ((msgId & 0xffff) !== msgId) throw badValue('show_threads_reply', '_vl_msg_id', 'u16', msgId);
     let size = 14;
-    size += v.thread_data.length * 148;
+    size += (v.thread_data?.length ?? 0) * 148;
     const b = new Uint8Array(size);
     let o = 0;
     b[0] = msgId >>> 8; b[1] = msgId;

@@ -339,11 +339,12 @@ export class CodecEmitter {
   private sizeOfShape(s: Shape, v: string): void {
     const w = this.w;
     switch (s.k) {
+      // A missing or mistyped value counts as empty here; the encoder then rejects it naming the field.
       case 'vbytes':
-        w.line(`size += ${v}.length;`);
+        w.line(`size += ${v}?.length ?? 0;`);
         return;
       case 'vstring':
-        w.line(`size += ${this.rt('utf8Length')}(${v});`);
+        w.line(`size += typeof ${v} === 'string' ? ${this.rt('utf8Length')}(${v}) : 0;`);
         return;
       case 'struct':
         this.sizeOf(s.def.fields, v);
@@ -351,11 +352,11 @@ export class CodecEmitter {
       case 'varray':
       case 'array': {
         if (!isVariable(s.elem)) {
-          w.line(`size += ${v}.length * ${shapeSize(s.elem)};`);
+          w.line(`size += (${v}?.length ?? 0) * ${shapeSize(s.elem)};`);
           return;
         }
         const e = this.fresh('e');
-        w.open(`for (const ${e} of ${v}) {`);
+        w.open(`for (const ${e} of Array.isArray(${v}) ? ${v} : []) {`);
         if (s.k === 'varray') w.line(`size += ${shapeSize(s.elem)};`);
         this.sizeOfShape(s.elem, e);
         w.close();

@@ -105,6 +105,16 @@ describe('EncodeError', () => {
     expect(o.message).toContain('VLA count overflow');
   });
 
+  it('names a missing variable array or string instead of failing while sizing', () => {
+    const { message_table: _m, ...noTable } = table(1);
+    const e = encodeError(() => SockclntCreateReplyDef.encode(16, noTable as SockclntCreateReply));
+    expect(e.field).toBe('message_table');
+    const s = encodeError(() =>
+      ShowVersionReplyDef.encode(1, { retval: 0, program: 'vpe', version: 'v', build_date: 'd' } as never),
+    );
+    expect(s.field).toBe('build_directory');
+  });
+
   it('derives an omitted count from the array', () => {
     const { count: _omitted, ...rest } = table(3);
     expect(SockclntCreateReplyDef.decode(SockclntCreateReplyDef.encode(16, rest)).count).toBe(3);

@@ -2,6 +2,7 @@
 import { createConnection, type Socket } from 'node:net';
 import type { MessageDef } from 'vpp-binapi-ts/runtime';
 import type { Logger } from '../log/logger.js';
+import { MaglevError } from '../util/errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import {
   type ConnectionStats,
@@ -16,7 +17,6 @@ import {
   type IncompatibleMessage,
   VppDisconnectedError,
   VppIncompatibleError,
-  VppTimeoutError,
 } from './errors.js';
 
 /**
@@ -160,7 +160,12 @@ export class VppClient {
       });
       const timer = setTimeout(() => {
         done();
-        reject(new VppTimeoutError('connect', 0, timeoutMs));
+        reject(
+          new MaglevError(
+            'ERR_VPP_TIMEOUT',
+            `not connected to VPP within ${timeoutMs} ms (${this.lastReason})`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         off();

@@ -6,12 +6,13 @@ import type { MessageDef } from 'vpp-binapi-ts/runtime';
 /** One captured message. */
 export interface CapturedMessage {
   readonly dir: 'client_to_vpp' | 'vpp_to_client';
-  readonly name: string;
-  readonly nameCrc: string;
+  readonly name: string | null;
+  readonly nameCrc: string | null;
   readonly msgId: number;
   readonly header: Buffer;
   readonly payload: Buffer;
-  readonly def: MessageDef;
+  /** Undefined for IDs VPP does not know (raw_probe sends one on purpose). */
+  readonly def: MessageDef | undefined;
   /** vpp_papi's decoding, as recorded. */
   readonly decoded: Record<string, unknown>;
 }
@@ -27,8 +28,8 @@ export interface Capture {
 interface RawCapture {
   messages_in_order: Array<{
     dir: 'client_to_vpp' | 'vpp_to_client';
-    name: string;
-    name_crc: string;
+    name: string | null;
+    name_crc: string | null;
     msg_id: number;
     header_hex: string;
     payload_hex: string;
@@ -37,12 +38,18 @@ interface RawCapture {
   raw: { client_to_vpp_hex: string; vpp_to_client_hex: string };
 }
 
+/** defOf is a captured message's definition; throws for the unknown IDs only raw_probe has. */
+export function defOf(m: CapturedMessage): MessageDef {
+  if (!m.def) throw new Error(`message id ${m.msgId} has no definition`);
+  return m.def;
+}
+
 /** loadCapture reads `lb_session.json` or `raw_probe.json`. */
 export function loadCapture(file: 'lb_session.json' | 'raw_probe.json'): Capture {
   const raw = JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8')) as RawCapture;
   const messages = raw.messages_in_order.map((m) => {
-    const def = messagesByNameCrc.get(m.name_crc);
-    if (!def) throw new Error(`${file}: ${m.name_crc} has no generated definition`);
+    const def = m.name_crc ? messagesByNameCrc.get(m.name_crc) : undefined;
+    if (m.name_crc && !def) throw new Error(`${file}: ${m.name_crc} has no generated definition`);
     return {
       dir: m.dir,
       name: m.name,

@@ -194,4 +194,40 @@ describe('VppClient faults', () => {
     await until(() => client.state === 'disconnected', 'disconnect');
     await expect(client.request(ControlPingDef, {})).rejects.toMatchObject({ code: 'ERR_VPP_DISCONNECTED' });
   });
+
+  it('gives up a handshake VPP never answers after 3 s, then retries', async () => {
+    const events: Array<{ state: string; reason: string }> = [];
+    client.onState((e) => events.push(e));
+    fake.hang();
+    await fake.restart();
+    fake.hang();
+    await until(() => client.state === 'disconnected', 'disconnect');
+    await vi.advanceTimersByTimeAsync(100);
+    await until(() => client.state === 'connecting' && fake.received.length === 1, 'handshake sent');
+    await vi.advanceTimersByTimeAsync(3_000);
+    await until(() => client.state === 'disconnected', 'handshake to time out');
+    expect(events.at(-1)?.reason).toMatch(/no sockclnt_create_reply within 3000 ms/);
+  });
+
+  it('closes within the close timeout when VPP does not answer sockclnt_delete', async () => {
+    fake.hang();
+    const closed = settle(client.close());
+    await until(() => fake.received.some((f) => f.msgId === 17), 'sockclnt_delete sent');
+    await vi.advanceTimersByTimeAsync(499);
+    expect(closed.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await until(() => closed.done, 'close');
+    expect(client.state).toBe('closed');
+    expect(client.inFlight).toBe(0);
+  });
+
+  it('rejects calls in flight when the client closes, and refuses new ones', async () => {
+    fake.hang();
+    const r = settle(client.request(ShowVersionDef, {}, { timeoutMs: 60_000 }));
+    const closed = client.close();
+    await vi.advanceTimersByTimeAsync(500);
+    await closed;
+    expect(r.error).toMatchObject({ code: 'ERR_VPP_DISCONNECTED' });
+    await expect(client.request(ControlPingDef, {})).rejects.toMatchObject({ code: 'ERR_VPP_DISCONNECTED' });
+  });
 });

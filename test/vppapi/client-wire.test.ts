@@ -4,7 +4,7 @@ import type { VppHandlerReply } from '../../src/sim/vpp-server.js';
 import type { VppClient } from '../../src/vppapi/client.js';
 import { VppApiError } from '../../src/vppapi/errors.js';
 import { encodeFrame } from '../../src/vppapi/frame-writer.js';
-import { type CapturedMessage, loadCapture } from '../fakes/captures.js';
+import { type CapturedMessage, defOf, loadCapture } from '../fakes/captures.js';
 import { FakeVpp } from '../fakes/fake-vpp.js';
 import { connectClient, until } from './helpers.js';
 
@@ -14,10 +14,11 @@ const VPE_PID = 18_513;
 /** The captured replies the handler must produce, by context (memclnt replies come from the server itself). */
 const repliesByContext = new Map<number, VppHandlerReply[]>();
 for (const m of capture.messages) {
-  if (m.dir !== 'vpp_to_client' || m.def.module === 'memclnt') continue;
-  const value = m.def.decode(m.payload) as { context: number };
+  const def = defOf(m);
+  if (m.dir !== 'vpp_to_client' || def.module === 'memclnt') continue;
+  const value = def.decode(m.payload) as { context: number };
   const list = repliesByContext.get(value.context) ?? [];
-  list.push({ def: m.def, value });
+  list.push({ def, value });
   repliesByContext.set(value.context, list);
 }
 
@@ -36,16 +37,17 @@ beforeAll(async () => {
   const requests = capture.messages.filter((m) => m.dir === 'client_to_vpp');
   let previous: CapturedMessage | undefined;
   for (const m of requests) {
-    const isDumpPing = m.name === 'control_ping' && previous?.def.stream === true;
+    const isDumpPing = m.name === 'control_ping' && previous?.def?.stream === true;
     previous = m;
     if (m.name === 'sockclnt_create' || isDumpPing) continue;
     if (m.name === 'sockclnt_delete') {
       await client.close();
       continue;
     }
-    const value = m.def.decode(m.payload) as object;
-    const call = m.def.stream ? client.dump(m.def, value as never) : client.request(m.def, value as never);
-    outcomes.push({ name: m.name, result: await call.catch((e: unknown) => e) });
+    const def = defOf(m);
+    const value = def.decode(m.payload) as object;
+    const call = def.stream ? client.dump(def, value as never) : client.request(def, value as never);
+    outcomes.push({ name: def.name, result: await call.catch((e: unknown) => e) });
   }
   await until(() => fake.vpp.connections === 0, 'fake to close the socket after sockclnt_delete');
 });

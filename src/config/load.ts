@@ -136,7 +136,9 @@ function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): Conf
   const message =
     e.code === 'TAB_AS_INDENT'
       ? 'a tab is used for indentation: YAML indents with spaces only'
-      : e.code === 'TAG_RESOLVE_FAILED'
+      : e.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (a line with ---): a config is one document'
+        : e.code === 'TAG_RESOLVE_FAILED'
         ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
         : `not valid YAML: ${e.message.split('\n')[0]}`;
   return { file, line: at.line, col: at.col, path: YAML_PATH, message };
@@ -160,7 +162,11 @@ export function parseConfigText(text: string, file: string): DesiredModel {
   const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
   const duplicates = doc.errors.length > syntax.length ? duplicateKeyIssues(doc, positions, file) : [];
   if (syntax.length > 0) {
-    throw new ConfigError([...syntax.map((e) => yamlIssue(e, positions, file)), ...duplicates], 1);
+    // After the first syntax error the parser's further complaints are mostly echoes of it; tabs used
+    // as indentation are the exception: each one is a real mistake on its own line.
+    const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
+    const shown = tabs.length > 0 ? tabs : syntax.slice(0, 1);
+    throw new ConfigError([...shown.map((e) => yamlIssue(e, positions, file)), ...duplicates], 1);
   }
   const issues: ConfigIssue[] = [...duplicates, ...doc.warnings.map((w) => yamlIssue(w, positions, file))];
 

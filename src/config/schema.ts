@@ -205,11 +205,21 @@ function maskedText(a: IpAddress, length: number): string {
 
 const STATUS_RE = /^([1-5][0-9]{2})(-([1-5][0-9]{2}))?$/;
 
+const statusError = (iss: { input?: unknown }) =>
+  `${describeValue(iss.input)} is not an HTTP status: use a code ${LIMITS.status[0]}..${LIMITS.status[1]} or a range like "200-399"`;
+
 const statusItem = z
-  .union([z.number().int().min(LIMITS.status[0]).max(LIMITS.status[1]), z.string().regex(STATUS_RE)], {
-    error: (iss) =>
-      `${describeValue(iss.input)} is not an HTTP status: use a code ${LIMITS.status[0]}..${LIMITS.status[1]} or a range like "200-399"`,
-  })
+  .union(
+    [
+      z
+        .number({ error: statusError })
+        .int({ error: statusError })
+        .min(LIMITS.status[0], { error: statusError })
+        .max(LIMITS.status[1], { error: statusError }),
+      z.string({ error: statusError }).regex(STATUS_RE, { error: statusError }),
+    ],
+    { error: statusError },
+  )
   .superRefine((v, ctx) => {
     if (typeof v !== 'string') return;
     const m = STATUS_RE.exec(v);

@@ -159,7 +159,12 @@ export function buildDesiredModel(raw: RawMaglev, order?: KeyOrder): DesiredMode
       if (b === undefined) throw new MaglevError('ERR_INTERNAL', `backend ${n} vanished`);
       return [
         n,
-        Object.freeze({ name: n, address: parseAddress(b.address), healthcheck: b.healthcheck, enabled: b.enabled }),
+        Object.freeze({
+          name: n,
+          address: parseAddress(b.address),
+          healthcheck: b.healthcheck,
+          enabled: b.enabled,
+        }),
       ] as const;
     }),
   );

@@ -14,14 +14,18 @@ const PART_RE = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
 /** parseDuration returns whole milliseconds, or a reason the text is not a duration. */
 export function parseDuration(text: string): number | { error: string } {
   if (!DURATION_RE.test(text)) {
-    if (/^[0-9]+(\.[0-9]+)?$/.test(text)) return { error: `"${text}" has no unit: write e.g. ${text}s or ${text}ms` };
-    return { error: `"${text}" is not a duration: use a number with a unit ms, s, m or h, e.g. 500ms, 2s, 1m` };
+    if (/^[0-9]+(\.[0-9]+)?$/.test(text))
+      return { error: `"${text}" has no unit: write e.g. ${text}s or ${text}ms` };
+    return {
+      error: `"${text}" is not a duration: use a number with a unit ms, s, m or h, e.g. 500ms, 2s, 1m`,
+    };
   }
   if (text === '0') return 0;
   let ms = 0;
   for (const m of text.matchAll(PART_RE)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   // 1.0005s is not a whole number of milliseconds: refuse rather than round, so what runs is what was written.
-  if (!Number.isInteger(Math.round(ms * 1e6) / 1e6)) return { error: `"${text}" is not a whole number of milliseconds` };
+  if (!Number.isInteger(Math.round(ms * 1e6) / 1e6))
+    return { error: `"${text}" is not a whole number of milliseconds` };
   return Math.round(ms);
 }
 

@@ -13,7 +13,7 @@ import {
 } from 'yaml';
 import type { DesiredModel } from '../model/desired.js';
 import { buildDesiredModel } from './desired.js';
-import { type ConfigIssue, ConfigError, type KeyPath, pathText } from './issues.js';
+import { ConfigError, type ConfigIssue, pathText } from './issues.js';
 import { SourcePositions } from './positions.js';
 import { ConfigSchema } from './schema.js';
 import { buildView, checkSemantics } from './semantic.js';
@@ -95,39 +95,49 @@ function keyText(k: unknown): string | undefined {
   return isScalar(k) && k.value !== null ? String(k.value) : undefined;
 }
 
-/** duplicateKeyIssues finds every repeated key with its path and the line of the first occurrence. */
+/**
+ * duplicateKeyIssues finds every repeated key with its path and the line of the first occurrence. One
+ * pass with a hash map per mapping; the path is copied only when a duplicate is found.
+ */
 function duplicateKeyIssues(doc: Document, positions: SourcePositions, file: string): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const walk = (node: unknown, path: KeyPath) => {
+  const path: (string | number)[] = [];
+  const walk = (node: unknown) => {
     if (isMap(node)) {
       const first = new Map<string, Node>();
       for (const p of node.items) {
         const k = keyText(p.key);
-        if (k !== undefined) {
-          const prev = first.get(k);
-          if (prev !== undefined) {
-            const at = positions.offsetPosition((p.key as Node).range?.[0] ?? 0);
-            const was = positions.offsetPosition(prev.range?.[0] ?? 0);
-            out.push({
-              file,
-              line: at.line,
-              col: at.col,
-              path: pathText([...path, k]),
-              message: `duplicate key "${k}" (first defined on line ${was.line})`,
-            });
-          } else {
-            first.set(k, p.key as Node);
-          }
+        if (k === undefined) {
+          walk(p.value);
+          continue;
         }
-        walk(p.value, k === undefined ? path : [...path, k]);
+        const prev = first.get(k);
+        if (prev !== undefined) {
+          const at = positions.offsetPosition((p.key as Node).range?.[0] ?? 0);
+          const was = positions.offsetPosition(prev.range?.[0] ?? 0);
+          out.push({
+            file,
+            line: at.line,
+            col: at.col,
+            path: pathText([...path, k]),
+            message: `duplicate key "${k}" (first defined on line ${was.line})`,
+          });
+        } else {
+          first.set(k, p.key as Node);
+        }
+        path.push(k);
+        walk(p.value);
+        path.pop();
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
-        walk(item, [...path, i]);
+        path.push(i);
+        walk(item);
+        path.pop();
       });
     }
   };
-  walk(doc.contents, []);
+  walk(doc.contents);
   return out;
 }
 
@@ -139,8 +149,8 @@ function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): Conf
       : e.code === 'MULTIPLE_DOCS'
         ? 'the file holds more than one YAML document (a line with ---): a config is one document'
         : e.code === 'TAG_RESOLVE_FAILED'
-        ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
-        : `not valid YAML: ${e.message.split('\n')[0]}`;
+          ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
+          : `not valid YAML: ${e.message.split('\n')[0]}`;
   return { file, line: at.line, col: at.col, path: YAML_PATH, message };
 }
 
@@ -153,14 +163,16 @@ export function parseConfigText(text: string, file: string): DesiredModel {
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // The parser's own duplicate check compares every key with every other (quadratic: seconds for a
+    // section of 5000 backends); duplicateKeyIssues does the same job with a hash map.
+    uniqueKeys: false,
     // Merge keys (`<<: *defaults`) let operators share healthcheck settings; YAML 1.2 leaves them off.
     merge: true,
   });
   const positions = new SourcePositions(doc, lineCounter);
 
-  const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
-  const duplicates = doc.errors.length > syntax.length ? duplicateKeyIssues(doc, positions, file) : [];
+  const syntax = doc.errors;
+  const duplicates = duplicateKeyIssues(doc, positions, file);
   if (syntax.length > 0) {
     // After the first syntax error the parser's further complaints are mostly echoes of it; tabs used
     // as indentation are the exception: each one is a real mistake on its own line.
@@ -194,7 +206,7 @@ export function parseConfigText(text: string, file: string): DesiredModel {
 
   const stage1 = parseWithSchema(ConfigSchema, raw, [], positions, file);
   if (!stage1.ok) issues.push(...stage1.issues);
-  const view = buildView(raw, positions);
+  const view = buildView(raw, positions, stage1.ok ? stage1.value.maglev : undefined);
   if (view !== undefined) issues.push(...checkSemantics(view, file, positions));
   if (issues.length > 0 || !stage1.ok) throw new ConfigError(issues, 2);
   return buildDesiredModel(stage1.value.maglev, (p) => positions.keyOrder(p));

@@ -1,5 +1,14 @@
 // Maps key paths of a parsed YAML document back to line:column, and reads the document order of map keys.
-import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Pair, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { KeyPath } from './issues.js';
 
 /** A 1-based position in the source text. */

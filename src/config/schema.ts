@@ -257,7 +257,8 @@ const headers = z
   })
   .meta({ description: 'http/https: extra request headers (values are redacted in logs)' });
 
-const HOST_RE = /^([A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
+const HOST_RE =
+  /^([A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$/;
 
 const host = z
   .string({ error: typeError('a host name') })
@@ -332,7 +333,11 @@ const typeLiteral = <T extends string>(t: T) => z.literal(t).meta({ description:
 
 export const IcmpCheckSchema = z.strictObject({ type: typeLiteral('icmp'), ...CheckCommonShape });
 export const TcpCheckSchema = z.strictObject({ type: typeLiteral('tcp'), port, ...CheckCommonShape });
-export const HttpCheckSchema = z.strictObject({ type: typeLiteral('http'), ...httpKeys, ...CheckCommonShape });
+export const HttpCheckSchema = z.strictObject({
+  type: typeLiteral('http'),
+  ...httpKeys,
+  ...CheckCommonShape,
+});
 export const HttpsCheckSchema = z.strictObject({
   type: typeLiteral('https'),
   ...httpKeys,
@@ -349,7 +354,9 @@ export const HealthcheckSchema = z.discriminatedUnion(
 export const BackendSchema = z.strictObject(
   {
     address: address(undefined, 'the backend address: probed, and programmed into VPP as the AS'),
-    healthcheck: name('healthcheck').meta({ description: 'name of the healthcheck that probes this backend' }),
+    healthcheck: name('healthcheck').meta({
+      description: 'name of the healthcheck that probes this backend',
+    }),
     enabled: bool('false starts the backend disabled: no probes, weight 0').default(DEFAULTS.enabled),
   },
   { error: typeError('a map') },
@@ -384,9 +391,7 @@ export const FrontendSchema = z.strictObject(
     protocol: z
       .enum(['tcp', 'udp', 'any'], {
         error: (iss) =>
-          iss.input === undefined
-            ? undefined
-            : `expected tcp, udp or any, got ${describeValue(iss.input)}`,
+          iss.input === undefined ? undefined : `expected tcp, udp or any, got ${describeValue(iss.input)}`,
       })
       .default(DEFAULTS.protocol)
       .meta({ description: 'tcp | udp | any (any = all-port VIP: port must be absent)' }),
@@ -397,9 +402,10 @@ export const FrontendSchema = z.strictObject(
       ...LIMITS.newFlowsTableLength,
       'Maglev table length of this VIP; default: vpp.lb.new-flows-table-length',
     ).optional(),
-    pools: z
-      .array(PoolSchema, { error: typeError('a list of pools') })
-      .meta({ description: 'pools in priority order: the first pool with an up backend serves', minItems: 1 }),
+    pools: z.array(PoolSchema, { error: typeError('a list of pools') }).meta({
+      description: 'pools in priority order: the first pool with an up backend serves',
+      minItems: 1,
+    }),
   },
   { error: typeError('a map') },
 );
@@ -427,7 +433,8 @@ export const LbSchema = z.strictObject(
     ).default(DEFAULTS.stickyBucketsPerCore),
     'flow-timeout': duration(...LIMITS.flowTimeoutMs, 'idle timeout of a sticky flow, whole seconds')
       .refine((v) => (parseDuration(v) as number) % 1000 === 0, {
-        error: (iss) => `${String(iss.input)} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
+        error: (iss) =>
+          `${String(iss.input)} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
       })
       .default(DEFAULTS.flowTimeout),
     'new-flows-table-length': powerOfTwo(

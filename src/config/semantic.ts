@@ -1,12 +1,25 @@
 // Stage 2 of validation (spec §3): references, address families, VIP conflicts VPP would refuse, timing rules.
 import type { z } from 'zod';
-import { type AddressFamily, type IpAddress, type IpPrefix, parseAddress, parsePrefix } from '../model/address.js';
+import {
+  type AddressFamily,
+  type IpAddress,
+  type IpPrefix,
+  parseAddress,
+  parsePrefix,
+} from '../model/address.js';
 import { makeVipKey, type ProtocolName, protocolNumber, vipKeyString } from '../model/vip-key.js';
 import { parseDuration } from './duration.js';
 import type { ConfigIssue, KeyPath } from './issues.js';
 import { pathText } from './issues.js';
 import type { SourcePositions } from './positions.js';
-import { BackendSchema, CheckCommonShape, FrontendSchema, LbSchema, PoolSchema } from './schema.js';
+import {
+  BackendSchema,
+  CheckCommonShape,
+  FrontendSchema,
+  LbSchema,
+  PoolSchema,
+  type RawMaglev,
+} from './schema.js';
 
 /*
  * Stage 2 reads the YAML data leniently, field by field: a field that failed stage 1 is simply unknown
@@ -57,9 +70,24 @@ function isMapLike(v: unknown): v is Record<string, unknown> {
 }
 
 /** field parses one key with its stage-1 schema (defaults included); undefined if it does not parse. */
-function field<T extends z.ZodType>(schema: T, obj: Record<string, unknown>, key: string): z.output<T> | undefined {
+function field<T extends z.ZodType>(
+  schema: T,
+  obj: Record<string, unknown>,
+  key: string,
+): z.output<T> | undefined {
   const r = schema.safeParse(obj[key]);
   return r.success ? r.data : undefined;
+}
+
+type Getter = <T extends z.ZodType>(schema: T, key: string) => z.output<T> | undefined;
+
+/**
+ * getter reads fields of one entry: from stage 1's output when the whole file passed it (validated and
+ * defaulted already, so no second parse), otherwise by parsing each field on its own.
+ */
+function getter(rawObj: Record<string, unknown>, valid: unknown): Getter {
+  if (isMapLike(valid)) return <T extends z.ZodType>(_schema: T, key: string) => valid[key] as z.output<T>;
+  return (schema, key) => field(schema, rawObj, key);
 }
 
 function orderedKeys(obj: Record<string, unknown>, doc: readonly string[] | undefined): string[] {
@@ -69,10 +97,19 @@ function orderedKeys(obj: Record<string, unknown>, doc: readonly string[] | unde
   return [...new Set([...doc.filter((k) => present.has(k)), ...own])];
 }
 
-/** buildView reads the parts of the YAML data that stage 2 needs, in document order. */
-export function buildView(raw: unknown, positions: SourcePositions): ConfigView | undefined {
+/**
+ * buildView reads the parts of the YAML data that stage 2 needs, in document order. `valid` is stage 1's
+ * output when the whole file passed stage 1.
+ */
+export function buildView(
+  raw: unknown,
+  positions: SourcePositions,
+  valid?: RawMaglev,
+): ConfigView | undefined {
   if (!isMapLike(raw) || !isMapLike(raw.maglev)) return undefined;
   const m = raw.maglev;
+  const validAt = (section: 'healthchecks' | 'backends' | 'frontends', name: string): unknown =>
+    valid?.[section][name];
   const entries = (key: string): [string, Record<string, unknown> | undefined][] => {
     const obj = m[key];
     if (!isMapLike(obj)) return [];
@@ -85,12 +122,13 @@ export function buildView(raw: unknown, positions: SourcePositions): ConfigView 
   const healthchecks = new Map<string, CheckView>();
   for (const [name, hc] of entries('healthchecks')) {
     const o = hc ?? {};
+    const get = getter(o, validAt('healthchecks', name));
     healthchecks.set(name, {
-      timeout: field(CheckCommonShape.timeout, o, 'timeout'),
+      timeout: get(CheckCommonShape.timeout, 'timeout'),
       timeoutGiven: o.timeout !== undefined,
       intervals: (['interval', 'fast-interval', 'down-interval'] as const).map((key) => ({
         key,
-        value: field(CheckCommonShape[key], o, key),
+        value: get(CheckCommonShape[key], key),
       })),
     });
   }
@@ -98,9 +136,10 @@ export function buildView(raw: unknown, positions: SourcePositions): ConfigView 
   const backends = new Map<string, BackendView>();
   for (const [name, be] of entries('backends')) {
     const o = be ?? {};
-    const a = field(BackendSchema.shape.address, o, 'address');
+    const get = getter(o, validAt('backends', name));
+    const a = get(BackendSchema.shape.address, 'address');
     backends.set(name, {
-      healthcheck: field(BackendSchema.shape.healthcheck, o, 'healthcheck'),
+      healthcheck: get(BackendSchema.shape.healthcheck, 'healthcheck'),
       address: a === undefined ? undefined : parseAddress(a),
     });
   }
@@ -108,7 +147,8 @@ export function buildView(raw: unknown, positions: SourcePositions): ConfigView 
   const frontends = new Map<string, FrontendView>();
   for (const [name, fe] of entries('frontends')) {
     const o = fe ?? {};
-    const p = field(FrontendSchema.shape.address, o, 'address');
+    const get = getter(o, validAt('frontends', name));
+    const p = get(FrontendSchema.shape.address, 'address');
     const rawPools = o.pools;
     const pools = Array.isArray(rawPools)
       ? rawPools.map((pool: unknown, i): PoolView => {
@@ -124,9 +164,9 @@ export function buildView(raw: unknown, positions: SourcePositions): ConfigView 
       : undefined;
     frontends.set(name, {
       prefix: p === undefined ? undefined : parsePrefix(p),
-      protocol: field(FrontendSchema.shape.protocol, o, 'protocol'),
+      protocol: get(FrontendSchema.shape.protocol, 'protocol'),
       port: typeof o.port === 'number' ? o.port : undefined,
-      portValid: o.port === undefined || field(FrontendSchema.shape.port, o, 'port') !== undefined,
+      portValid: o.port === undefined || get(FrontendSchema.shape.port, 'port') !== undefined,
       pools,
     });
   }
@@ -136,9 +176,10 @@ export function buildView(raw: unknown, positions: SourcePositions): ConfigView 
   if (isMapLike(vpp)) {
     const l = vpp.lb === undefined ? {} : vpp.lb;
     if (isMapLike(l)) {
+      const get = getter(l, valid?.vpp.lb);
       lb = {
-        startupMin: field(LbSchema.shape['startup-min-delay'], l, 'startup-min-delay'),
-        startupMax: field(LbSchema.shape['startup-max-delay'], l, 'startup-max-delay'),
+        startupMin: get(LbSchema.shape['startup-min-delay'], 'startup-min-delay'),
+        startupMax: get(LbSchema.shape['startup-max-delay'], 'startup-max-delay'),
         startupMaxGiven: l['startup-max-delay'] !== undefined,
         hasV4: l['ipv4-src-address'] !== undefined,
         hasV6: l['ipv6-src-address'] !== undefined,
@@ -152,12 +193,12 @@ const familyName = (f: AddressFamily) => (f === 4 ? 'IPv4' : 'IPv6');
 const encapName = (f: AddressFamily) => (f === 4 ? 'gre4' : 'gre6');
 const ms = (d: string) => parseDuration(d) as number;
 
-/** nameList renders known names for "no X named" messages; long lists are cut so the line stays readable. */
-function nameList(names: Iterable<string>): string {
+/** known lists the defined names for "no X named" messages; long lists are cut so the line stays readable. */
+function known(what: string, names: Iterable<string>): string {
   const all = [...names];
-  if (all.length === 0) return 'none are defined';
+  if (all.length === 0) return `no ${what} are defined`;
   const shown = all.slice(0, 10).join(', ');
-  return all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown;
+  return `${what} are: ${all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown}`;
 }
 
 /** checkSemantics returns every stage-2 problem; an empty list means the config is valid (given stage 1). */
@@ -179,7 +220,11 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
       if (value === undefined || ms(value) > timeout) continue;
       if (key !== 'interval' && value === interval) continue;
       if (hc.timeoutGiven) {
-        add(['healthchecks', name, 'timeout'], 'value', `timeout ${hc.timeout} must be shorter than ${key} ${value}`);
+        add(
+          ['healthchecks', name, 'timeout'],
+          'value',
+          `timeout ${hc.timeout} must be shorter than ${key} ${value}`,
+        );
       } else {
         add(
           ['healthchecks', name, key],
@@ -196,7 +241,7 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
       add(
         ['backends', name, 'healthcheck'],
         'value',
-        `no healthcheck named "${be.healthcheck}" (healthchecks are: ${nameList(cfg.healthchecks.keys())})`,
+        `no healthcheck named "${be.healthcheck}" (${known('healthchecks', cfg.healthchecks.keys())})`,
       );
     }
   }
@@ -224,7 +269,11 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
     const base: KeyPath = ['frontends', fname];
     let portOk = fe.portValid && fe.protocol !== undefined;
     if (fe.protocol === 'any' && fe.port !== undefined) {
-      add([...base, 'port'], 'value', 'protocol any makes an all-port VIP: remove port, or set protocol tcp or udp');
+      add(
+        [...base, 'port'],
+        'value',
+        'protocol any makes an all-port VIP: remove port, or set protocol tcp or udp',
+      );
       portOk = false;
     } else if (fe.protocol !== undefined && fe.protocol !== 'any' && fe.port === undefined) {
       add(
@@ -239,7 +288,13 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
     if (family !== undefined && !needFamily.has(family)) needFamily.set(family, fname);
     if (!portOk || fe.prefix === undefined || fe.protocol === undefined) continue;
     const key = makeVipKey(fe.prefix, protocolNumber(fe.protocol), fe.port ?? 0);
-    vips.push({ name: fname, prefix: fe.prefix, allPort: key.port === 0, keyText: vipKeyString(key), family });
+    vips.push({
+      name: fname,
+      prefix: fe.prefix,
+      allPort: key.port === 0,
+      keyText: vipKeyString(key),
+      family,
+    });
   }
 
   // Across frontends: what VPP refuses when two VIPs meet (vpp src/plugins/lb/lb.c, lb_vip_add's checks).
@@ -265,7 +320,9 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
       );
       continue;
     }
-    const other = group.find((g) => g.family !== undefined && v.family !== undefined && g.family !== v.family);
+    const other = group.find(
+      (g) => g.family !== undefined && v.family !== undefined && g.family !== v.family,
+    );
     if (other?.family !== undefined && v.family !== undefined) {
       add(
         addrPath,
@@ -313,7 +370,8 @@ function checkPools(
     const label = pool.name ?? `pools[${i}]`;
     if (pool.name !== undefined) {
       const seen = poolByName.get(pool.name);
-      if (seen !== undefined) add([...pbase, 'name'], 'value', `duplicate pool name "${pool.name}" (also pools[${seen}])`);
+      if (seen !== undefined)
+        add([...pbase, 'name'], 'value', `duplicate pool name "${pool.name}" (also pools[${seen}])`);
       else poolByName.set(pool.name, i);
     }
     if (pool.members === undefined) return;
@@ -322,7 +380,7 @@ function checkPools(
       const mpath: KeyPath = [...pbase, 'backends', bname];
       const be = cfg.backends.get(bname);
       if (be === undefined) {
-        add(mpath, 'key', `no backend named "${bname}" (backends are: ${nameList(cfg.backends.keys())})`);
+        add(mpath, 'key', `no backend named "${bname}" (${known('backends', cfg.backends.keys())})`);
         continue;
       }
       const other = memberPool.get(bname);

@@ -3,7 +3,13 @@ import type { z } from 'zod';
 import type { ConfigIssue, KeyPath } from './issues.js';
 import { pathText } from './issues.js';
 import type { SourcePositions } from './positions.js';
-import { describeValue, HttpCheckSchema, HttpsCheckSchema, IcmpCheckSchema, TcpCheckSchema } from './schema.js';
+import {
+  describeValue,
+  HttpCheckSchema,
+  HttpsCheckSchema,
+  IcmpCheckSchema,
+  TcpCheckSchema,
+} from './schema.js';
 
 /** Which healthcheck types accept a key: for "unknown key" messages that name the right type. */
 const CHECK_KEY_TYPES: ReadonlyMap<string, readonly string[]> = (() => {
@@ -69,12 +75,14 @@ function unknownKeyMessage(
   const base = `unknown key "${key}"`;
   const foreign = FOREIGN_KEY_HINTS[key];
   if (foreign !== undefined) return `${base}: ${foreign}`;
-  if (parent.length === 0 && SECTION_KEYS.has(key)) return `${base}: it belongs under the top-level key maglev`;
+  if (parent.length === 0 && SECTION_KEYS.has(key))
+    return `${base}: it belongs under the top-level key maglev`;
   // Healthcheck keys depend on the type: say which types take it, rather than a bare "unknown".
   if (parent.length === 3 && parent[1] === 'healthchecks') {
     const types = CHECK_KEY_TYPES.get(key);
     const t = (data as { type?: unknown } | undefined)?.type;
-    if (types !== undefined) return `${base} for type ${String(t)}: it applies only to type ${types.join(', ')}`;
+    if (types !== undefined)
+      return `${base} for type ${String(t)}: it applies only to type ${types.join(', ')}`;
   }
   const guess = allowed === undefined ? undefined : suggest(key, allowed);
   if (guess !== undefined) return `${base} (did you mean "${guess}"?)`;
@@ -142,7 +150,8 @@ export function parseWithSchema<S extends z.ZodType>(
       case 'invalid_union':
         if (iss.discriminator !== undefined) {
           const opts = (iss.options ?? []).map(String).join(', ');
-          return iss.input === undefined || (iss.input as Record<string, unknown>)[iss.discriminator] === undefined
+          return iss.input === undefined ||
+            (iss.input as Record<string, unknown>)[iss.discriminator] === undefined
             ? `missing required key "${iss.discriminator}" (one of ${opts})`
             : `unknown ${iss.discriminator} ${quoted((iss.input as Record<string, unknown>)[iss.discriminator])}: use one of ${opts}`;
         }

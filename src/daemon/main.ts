@@ -22,9 +22,7 @@ export function defineCommand(): Command {
   return new Command('maglevd')
     .description('control plane for the fd.io VPP lb (Maglev) plugin')
     .version(versionText('maglevd'), '--version', 'print the version and the VPP API version, then exit')
-    .addOption(
-      new Option('--config <file>', 'config file').env('MAGLEV_CONFIG').default(DEFAULT_CONFIG),
-    )
+    .addOption(new Option('--config <file>', 'config file').env('MAGLEV_CONFIG').default(DEFAULT_CONFIG))
     .option('--check', 'validate the config and exit: 0 valid, 1 unreadable or not YAML, 2 invalid')
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError()

@@ -21,7 +21,9 @@ describe('duration', () => {
     expect(parseDuration('2sec')).toEqual({ error: expect.stringContaining('is not a duration') });
     expect(parseDuration('-1s')).toEqual({ error: expect.stringContaining('is not a duration') });
     expect(parseDuration('')).toEqual({ error: expect.stringContaining('is not a duration') });
-    expect(parseDuration('1.0005s')).toEqual({ error: expect.stringContaining('whole number of milliseconds') });
+    expect(parseDuration('1.0005s')).toEqual({
+      error: expect.stringContaining('whole number of milliseconds'),
+    });
   });
 
   it('formats in the largest exact unit, and parses back what it formats', () => {

@@ -59,7 +59,9 @@ describe('examples', () => {
     expect(dns?.vip.port).toBe(0);
     expect(dns?.newFlowsTableLength).toBe(256);
     expect(m.frontends.get('web-v4-http')?.newFlowsTableLength).toBe(1024);
-    expect(m.frontends.get('web-v4-http')?.pools[1]?.members).toEqual([{ backend: 'nginx0-fra', weight: 100 }]);
+    expect(m.frontends.get('web-v4-http')?.pools[1]?.members).toEqual([
+      { backend: 'nginx0-fra', weight: 100 },
+    ]);
     expect(m.backends.get('nginx2-ams')?.enabled).toBe(false);
     const hc = m.healthchecks.get('https-healthz');
     expect(hc?.headers).toEqual({ 'User-Agent': 'maglevd-probe' });
@@ -80,7 +82,10 @@ describe('examples', () => {
       expect(hc?.port).toBeGreaterThanOrEqual(18000);
       expect(hc?.port).toBeLessThan(19000);
     }
-    expect([...m.frontends.values()].map((f) => f.vip.prefix.text)).toEqual(['198.51.100.10/32', '203.0.113.10/32']);
+    expect([...m.frontends.values()].map((f) => f.vip.prefix.text)).toEqual([
+      '198.51.100.10/32',
+      '203.0.113.10/32',
+    ]);
   });
 });
 
@@ -119,7 +124,12 @@ describe('defaults', () => {
     });
     expect(m.backends.get('b1')?.enabled).toBe(true);
     const f = m.frontends.get('f1');
-    expect(f).toMatchObject({ encap: 'gre4', srcIpSticky: false, flushOnDown: true, newFlowsTableLength: 1024 });
+    expect(f).toMatchObject({
+      encap: 'gre4',
+      srcIpSticky: false,
+      flushOnDown: true,
+      newFlowsTableLength: 1024,
+    });
     expect(f?.vip.protocol).toBe(PROTO_TCP);
     expect(f?.pools).toEqual([{ name: 'p', members: [{ backend: 'b1', weight: 100 }] }]);
   });
@@ -158,7 +168,10 @@ describe('defaults', () => {
 describe('file-level refusals (exit 1)', () => {
   it('refuses a 10 MB file without parsing it', async () => {
     const big = join(tmp, 'big.yaml');
-    writeFileSync(big, `maglev:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(160_000)}`);
+    writeFileSync(
+      big,
+      `maglev:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(160_000)}`,
+    );
     const err = await loadError(big);
     expect(err.exitCode).toBe(1);
     expect(err.issues).toHaveLength(1);
@@ -180,7 +193,7 @@ describe('file-level refusals (exit 1)', () => {
 
   it('accepts a file of exactly the size limit', async () => {
     const f = join(tmp, 'edge.yaml');
-    writeFileSync(f, MINIMAL + '#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL) - 1) + '\n');
+    writeFileSync(f, `${MINIMAL}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL) - 1)}\n`);
     const m = await loadConfigFile(f);
     expect(m.frontends.size).toBe(1);
   });
@@ -203,7 +216,10 @@ describe('error reports', () => {
   });
 
   it('quotes names with dots in paths', () => {
-    const text = MINIMAL.replaceAll('b1', 'web.1').replace('backends: { web.1: }', 'backends: { web.1: { weight: 300 } }');
+    const text = MINIMAL.replaceAll('b1', 'web.1').replace(
+      'backends: { web.1: }',
+      'backends: { web.1: { weight: 300 } }',
+    );
     const err = configError(() => parseConfigText(text, 'x.yaml'));
     expect(err.issues[0]?.path).toBe('frontends.f1.pools[0].backends["web.1"].weight');
   });

@@ -168,6 +168,8 @@ export function parseConfigText(text: string, file: string): DesiredModel {
     uniqueKeys: false,
     // Merge keys (`<<: *defaults`) let operators share healthcheck settings; YAML 1.2 leaves them off.
     merge: true,
+    // Problems become ConfigIssues; nothing may go to the process's stderr as a Node warning.
+    logLevel: 'error',
   });
   const positions = new SourcePositions(doc, lineCounter);
 

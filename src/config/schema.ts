@@ -231,12 +231,12 @@ const statusItem = z
 /** Header names are HTTP tokens (RFC 9110 §5.6.2); values may not break the request line structure. */
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the prober itself owns: setting them would break the request or the probe's meaning. */
-const RESERVED_HEADERS: Readonly<Record<string, string>> = {
-  host: 'set the Host header with the healthcheck key "host"',
-  'content-length': 'the prober sends GET requests without a body',
-  'transfer-encoding': 'the prober sends GET requests without a body',
-  connection: 'the prober always closes the connection after one request',
-};
+const RESERVED_HEADERS: ReadonlyMap<string, string> = new Map([
+  ['host', 'set the Host header with the healthcheck key "host"'],
+  ['content-length', 'the prober sends GET requests without a body'],
+  ['transfer-encoding', 'the prober sends GET requests without a body'],
+  ['connection', 'the prober always closes the connection after one request'],
+]);
 
 const headers = z
   .record(
@@ -250,7 +250,7 @@ const headers = z
   )
   .superRefine((h, ctx) => {
     for (const k of Object.keys(h)) {
-      const why = RESERVED_HEADERS[k.toLowerCase()];
+      const why = RESERVED_HEADERS.get(k.toLowerCase());
       if (why !== undefined)
         ctx.addIssue({ code: 'custom', path: [k], message: `header "${k}" cannot be set here: ${why}` });
     }

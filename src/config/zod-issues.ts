@@ -26,10 +26,12 @@ const CHECK_KEY_TYPES: ReadonlyMap<string, readonly string[]> = (() => {
 })();
 
 /** Keys of IPng's vpp-maglev that maglevd does not take, with what to do instead. */
-const FOREIGN_KEY_HINTS: Readonly<Record<string, string>> = {
-  netns:
+const FOREIGN_KEY_HINTS: ReadonlyMap<string, string> = new Map([
+  [
+    'netns',
     'probing from a network namespace is done by the service unit (systemd NetworkNamespacePath=), not the config',
-};
+  ],
+]);
 
 const SECTION_KEYS = new Set(['healthchecker', 'vpp', 'healthchecks', 'backends', 'frontends']);
 
@@ -73,7 +75,7 @@ function unknownKeyMessage(
   data: unknown,
 ): string {
   const base = `unknown key "${key}"`;
-  const foreign = FOREIGN_KEY_HINTS[key];
+  const foreign = FOREIGN_KEY_HINTS.get(key);
   if (foreign !== undefined) return `${base}: ${foreign}`;
   if (parent.length === 0 && SECTION_KEYS.has(key))
     return `${base}: it belongs under the top-level key maglev`;

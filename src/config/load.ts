@@ -1,0 +1,244 @@
+// Reads and validates a config file: bounded read, YAML with positions, schema (stage 1), semantics (stage 2), model.
+import { open } from 'node:fs/promises';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLError,
+} from 'yaml';
+import type { DesiredModel } from '../model/desired.js';
+import { buildDesiredModel } from './desired.js';
+import { ConfigError, type ConfigIssue, pathText } from './issues.js';
+import { SourcePositions } from './positions.js';
+import { ConfigSchema } from './schema.js';
+import { buildView, checkSemantics } from './semantic.js';
+import { parseWithSchema } from './zod-issues.js';
+
+/**
+ * The largest config accepted. A real router's config is tens of KiB (1000 frontends and 5000 backends
+ * are well under 1 MiB); anything far larger is a mistake, and refusing it before parsing keeps a bad
+ * file from costing the daemon memory or seconds of event-loop time.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** Placeholder paths for problems that are not about a key. */
+const FILE_PATH = '(file)';
+const YAML_PATH = '(yaml)';
+
+function fileIssue(file: string, message: string): ConfigError {
+  return new ConfigError([{ file, line: 1, col: 1, path: FILE_PATH, message }], 1);
+}
+
+function errnoText(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'cannot read the file: it does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read the file: permission denied';
+    case 'EISDIR':
+      return 'cannot read the file: it is a directory';
+    default:
+      return `cannot read the file: ${(e as Error).message}`;
+  }
+}
+
+/**
+ * readConfigFile reads at most MAX_CONFIG_BYTES (+1 to detect more) from a regular file and decodes it as
+ * UTF-8. Every failure is a ConfigError with exit code 1.
+ */
+export async function readConfigFile(file: string): Promise<string> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw fileIssue(file, errnoText(e));
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw fileIssue(file, 'cannot read the file: it is not a regular file');
+    const tooBig = (n: number) =>
+      fileIssue(
+        file,
+        `the file is ${n > st.size ? `more than ${MAX_CONFIG_BYTES}` : n} bytes; a config may have at most ${MAX_CONFIG_BYTES} bytes (4 MiB)`,
+      );
+    if (st.size > MAX_CONFIG_BYTES) throw tooBig(st.size);
+    // The size can change between stat and read: read with the cap, not with the stat result.
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let len = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, len, buf.length - len, len);
+      if (bytesRead === 0) break;
+      len += bytesRead;
+      if (len > MAX_CONFIG_BYTES) throw tooBig(len);
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, len));
+    } catch {
+      throw fileIssue(file, 'the file is not UTF-8 text');
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw fileIssue(file, errnoText(e));
+  } finally {
+    await fh.close();
+  }
+}
+
+function keyText(k: unknown): string | undefined {
+  return isScalar(k) && k.value !== null ? String(k.value) : undefined;
+}
+
+/**
+ * duplicateKeyIssues finds every repeated key with its path and the line of the first occurrence. One
+ * pass with a hash map per mapping; the path is copied only when a duplicate is found.
+ */
+function duplicateKeyIssues(doc: Document, positions: SourcePositions, file: string): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const path: (string | number)[] = [];
+  const walk = (node: unknown) => {
+    if (isMap(node)) {
+      const first = new Map<string, Node>();
+      for (const p of node.items) {
+        const k = keyText(p.key);
+        if (k === undefined) {
+          walk(p.value);
+          continue;
+        }
+        const prev = first.get(k);
+        if (prev !== undefined) {
+          const at = positions.offsetPosition((p.key as Node).range?.[0] ?? 0);
+          const was = positions.offsetPosition(prev.range?.[0] ?? 0);
+          out.push({
+            file,
+            line: at.line,
+            col: at.col,
+            path: pathText([...path, k]),
+            message: `duplicate key "${k}" (first defined on line ${was.line})`,
+          });
+        } else {
+          first.set(k, p.key as Node);
+        }
+        path.push(k);
+        walk(p.value);
+        path.pop();
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        path.push(i);
+        walk(item);
+        path.pop();
+      });
+    }
+  };
+  walk(doc.contents);
+  return out;
+}
+
+function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): ConfigIssue {
+  const at = positions.offsetPosition(e.pos[0]);
+  const message =
+    e.code === 'TAB_AS_INDENT'
+      ? 'a tab is used for indentation: YAML indents with spaces only'
+      : e.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (a line with ---): a config is one document'
+        : e.code === 'TAG_RESOLVE_FAILED'
+          ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
+          : `not valid YAML: ${e.message.split('\n')[0]}`;
+  return { file, line: at.line, col: at.col, path: YAML_PATH, message };
+}
+
+/**
+ * parseConfigText validates a config's text and builds the model. It throws one ConfigError carrying every
+ * problem found, sorted by position; `file` is only used to name the file in those messages.
+ */
+export function parseConfigText(text: string, file: string): DesiredModel {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    // The parser's own duplicate check compares every key with every other (quadratic: seconds for a
+    // section of 5000 backends); duplicateKeyIssues does the same job with a hash map.
+    uniqueKeys: false,
+    // Merge keys (`<<: *defaults`) let operators share healthcheck settings; YAML 1.2 leaves them off.
+    merge: true,
+    // Problems become ConfigIssues; nothing may go to the process's stderr as a Node warning.
+    logLevel: 'error',
+  });
+  const positions = new SourcePositions(doc, lineCounter);
+
+  const syntax = doc.errors;
+  const duplicates = duplicateKeyIssues(doc, positions, file);
+  if (syntax.length > 0) {
+    // After the first syntax error the parser's further complaints are mostly echoes of it; tabs used
+    // as indentation are the exception: each one is a real mistake on its own line.
+    const tabs = syntax.filter((e) => e.code === 'TAB_AS_INDENT');
+    const shown = tabs.length > 0 ? tabs : syntax.slice(0, 1);
+    throw new ConfigError([...shown.map((e) => yamlIssue(e, positions, file)), ...duplicates], 1);
+  }
+  const issues: ConfigIssue[] = [...duplicates, ...doc.warnings.map((w) => yamlIssue(w, positions, file))];
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    const alias = firstUnresolvedAlias(doc);
+    const at = alias === undefined ? { line: 1, col: 1 } : positions.offsetPosition(alias);
+    throw new ConfigError(
+      [{ file, ...at, path: YAML_PATH, message: `not valid YAML: ${(e as Error).message}` }],
+      1,
+    );
+  }
+  if (doc.contents === null || raw === null || raw === undefined) {
+    issues.push({
+      file,
+      line: 1,
+      col: 1,
+      path: FILE_PATH,
+      message: 'the file is empty: a config has one top-level key, maglev',
+    });
+    throw new ConfigError(issues, 2);
+  }
+
+  const stage1 = parseWithSchema(ConfigSchema, raw, [], positions, file);
+  if (!stage1.ok) issues.push(...stage1.issues);
+  const view = buildView(raw, positions, stage1.ok ? stage1.value.maglev : undefined);
+  if (view !== undefined) issues.push(...checkSemantics(view, file, positions));
+  if (issues.length > 0 || !stage1.ok) throw new ConfigError(issues, 2);
+  return buildDesiredModel(stage1.value.maglev, (p) => positions.keyOrder(p));
+}
+
+function firstUnresolvedAlias(doc: Document): number | undefined {
+  const anchors = new Set<string>();
+  let found: number | undefined;
+  const walk = (n: unknown) => {
+    if (found !== undefined) return;
+    if (isAlias(n)) {
+      if (!anchors.has(n.source)) found = n.range?.[0];
+      return;
+    }
+    const anchor = (n as { anchor?: string } | null)?.anchor;
+    if (anchor !== undefined) anchors.add(anchor);
+    if (isMap(n)) {
+      for (const p of n.items) {
+        walk(p.key);
+        walk(p.value);
+      }
+    } else if (isSeq(n)) {
+      for (const i of n.items) walk(i);
+    }
+  };
+  walk(doc.contents);
+  return found;
+}
+
+/** loadConfigFile reads, validates and builds; throws ConfigError (exit code 1 or 2) with every problem. */
+export async function loadConfigFile(file: string): Promise<DesiredModel> {
+  return parseConfigText(await readConfigFile(file), file);
+}

@@ -81,7 +81,7 @@ export class ProbeScheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly maxConcurrent: number;
+  private maxConcurrent: number;
   private readonly onError: (key: string, what: string, err?: unknown) => void;
   private queue: Entry[] = [];
   private queueHead = 0;
@@ -118,6 +118,14 @@ export class ProbeScheduler {
     e.timer = undefined;
     e.queued = false; // the stale queue slot is skipped when reached
     e.running?.controller.abort(new Error('probe cancelled'));
+  }
+
+  /** setMaxConcurrent changes the in-flight bound (a reload); a lower bound lets running attempts finish. */
+  setMaxConcurrent(n: number): void {
+    if (!Number.isInteger(n) || n < 1)
+      throw new RangeError(`maxConcurrent must be a positive integer, got ${n}`);
+    this.maxConcurrent = n;
+    this.pump();
   }
 
   /** has says whether a job of that key is scheduled. */

@@ -284,7 +284,7 @@ export class HealthChecker {
         this.applyEvent(e, { kind: 'restart', reason: why }, now, events, lastResult, true);
         if (probing(e.health.state)) toStart.push(e);
       }
-      // Unchanged: the view (and its equal address value) stays the very same object across the reload.
+      // When unchanged, the view (holding an equal address value) stays the very same object.
       if (wasEnabled !== b.enabled) {
         const action: OperatorAction = b.enabled ? 'enable' : 'disable';
         const before = e.health.state;

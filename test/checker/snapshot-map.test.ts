@@ -41,7 +41,9 @@ describe('ChunkedMap', () => {
     expect([...m.keys()]).toEqual(['a', 'b']);
     expect([...m.values()]).toEqual([1, 2]);
     const seen: string[] = [];
-    m.forEach((v, k) => seen.push(`${k}=${v}`));
+    m.forEach((v, k) => {
+      seen.push(`${k}=${v}`);
+    });
     expect(seen).toEqual(['a=1', 'b=2']);
     expect(() => m.with('z', 3)).toThrow(RangeError);
     expect(() =>

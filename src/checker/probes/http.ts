@@ -79,20 +79,23 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
     let done = false;
     let creq: ClientRequest | undefined;
     let sock: Socket | undefined;
-    const finish = (r: ProbeResult): void => {
+    const finish = (r: ProbeResult, reset = false): void => {
       if (done) return;
       done = true;
       signal.removeEventListener('abort', onAbort);
-      // No reuse: the connection ends with the probe. A plain TCP socket is reset so no TIME_WAIT is left
-      // here; a TLS socket cannot be reset through node's API and is destroyed.
-      if (sock && !sock.destroyed && !tls && !sock.connecting) sock.resetAndDestroy();
+      // No reuse: the connection ends with the probe. After a complete response the server has closed (or
+      // is closing) first, so a plain close leaves no TIME_WAIT here. When we give up mid-exchange we close
+      // first: a reset then avoids TIME_WAIT (plain TCP only; node cannot reset a TLS socket). Resetting a
+      // socket the peer already ended fails with EINVAL, and that error's stack trace is costly at scale.
+      if (reset && sock && !sock.destroyed && !tls && !sock.connecting && !sock.readableEnded) {
+        sock.resetAndDestroy();
+      }
       creq?.destroy();
       resolve(r);
     };
     const onAbort = (): void => {
-      finish(
-        makeResult(false, TIMEOUT_CODE[phase], started, `${PHASE_TEXT[phase]} within ${spec.timeoutMs} ms`),
-      );
+      const detail = `${PHASE_TEXT[phase]} within ${spec.timeoutMs} ms`;
+      finish(makeResult(false, TIMEOUT_CODE[phase], started, detail), true);
     };
     signal.addEventListener('abort', onAbort, { once: true });
 

@@ -13,3 +13,6 @@ export const VPP_API_VERSION = '26.10-rc0~374-gb575ec2c56d';
 export function versionText(program: string): string {
   return `${program} ${MAGLEVD_VERSION} (VPP API ${VPP_API_VERSION})`;
 }
+
+/** VERSION is MAGLEVD_VERSION under the name the checker's User-Agent uses. */
+export const VERSION: string = MAGLEVD_VERSION;

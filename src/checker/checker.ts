@@ -1,0 +1,502 @@
+// The health checker: runs probes per backend, applies results and operator actions, publishes snapshots and events.
+
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import type { IpAddress } from '../model/address.js';
+import { addressEquals } from '../model/address.js';
+import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../model/desired.js';
+import type { BackendHealth, HealthSnapshot, ProbeResult, Transition } from '../model/health.js';
+import { MaglevError } from '../util/errors.js';
+import { type Clock, systemClock } from './clock.js';
+import { IcmpSocketPool } from './icmp-socket.js';
+import { httpProbe, httpsProbe } from './probes/http.js';
+import { createIcmpProbe } from './probes/icmp.js';
+import { type ProbeSet, timeoutCodeFor } from './probes/probe.js';
+import { tcpProbe } from './probes/tcp.js';
+import { type ProbeJob, ProbeScheduler, type SchedulerStats, spreadDelays } from './scheduler.js';
+import { ChunkedMap } from './snapshot-map.js';
+import {
+  appendHistory,
+  type CounterParams,
+  type HealthEvent,
+  type HealthState,
+  initialState,
+  intervalKind,
+  type OperatorAction,
+  step,
+} from './state.js';
+
+/** DEFAULT_MAX_LISTENERS bounds subscribers: a leak of subscriptions fails loudly instead of growing. */
+export const DEFAULT_MAX_LISTENERS = 32;
+
+/** TransitionEvent: a backend changed state. Carries the name and the address it was about. */
+export interface TransitionEvent {
+  readonly type: 'transition';
+  readonly name: string;
+  readonly address: IpAddress;
+  readonly transition: Transition;
+  /** The snapshot generation that contains this transition. */
+  readonly generation: number;
+}
+
+/** ResultEvent: a probe result was applied (state may or may not have changed). */
+export interface ResultEvent {
+  readonly type: 'result';
+  readonly name: string;
+  readonly address: IpAddress;
+  readonly result: ProbeResult;
+  readonly generation: number;
+}
+
+export type CheckerEvent = TransitionEvent | ResultEvent;
+export type CheckerListener = (event: CheckerEvent) => void;
+
+/** OperatorOutcome: `changed` false means the action was a no-op (idempotent); errors are values. */
+export type OperatorOutcome =
+  | { readonly ok: true; readonly changed: boolean }
+  | { readonly ok: false; readonly error: MaglevError };
+
+/** CheckerStats are counters for metrics and tests. */
+export interface CheckerStats {
+  readonly generation: number;
+  /** Results not applied, by why: the backend moved (address), was restarted, or is not being probed. */
+  readonly dropped: {
+    readonly staleAddress: number;
+    readonly staleEpoch: number;
+    readonly notProbing: number;
+  };
+  readonly applied: number;
+  readonly scheduler: SchedulerStats;
+}
+
+/** CheckerOptions: everything injectable (probes, clock, randomness, logger). */
+export interface CheckerOptions {
+  readonly probes?: Partial<ProbeSet>;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  readonly maxListeners?: number;
+}
+
+interface Entry {
+  readonly name: string;
+  spec: BackendSpec;
+  hc: HealthcheckSpec;
+  params: CounterParams;
+  /** Bumped whenever probing restarts (new address or healthcheck, resume, enable); results carry it. */
+  epoch: number;
+  health: HealthState;
+  view: BackendHealth;
+}
+
+function counterParams(hc: HealthcheckSpec): CounterParams {
+  return { rise: hc.rise, fall: hc.fall };
+}
+
+function probing(s: HealthState['state']): boolean {
+  return s === 'unknown' || s === 'up' || s === 'down';
+}
+
+function sameHealthcheck(a: HealthcheckSpec, b: HealthcheckSpec): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a) as (keyof HealthcheckSpec)[];
+  for (const k of ka) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (k === 'sourceV4' || k === 'sourceV6') {
+      if (x === undefined || y === undefined || !addressEquals(x as IpAddress, y as IpAddress)) return false;
+      continue;
+    }
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return ka.length === Object.keys(b).length;
+}
+
+/**
+ * HealthChecker owns every backend's health. After each change it publishes a new immutable HealthSnapshot
+ * (generation + 1) that shares all untouched parts with the previous one: readers hold it as long as they
+ * like without copying or locking. A probe result is applied only if it is about the backend's current
+ * address and probing epoch; anything else is dropped and counted.
+ */
+export class HealthChecker {
+  private readonly entries = new Map<string, Entry>();
+  private readonly scheduler: ProbeScheduler;
+  private readonly probes: ProbeSet;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly log: Logger;
+  private readonly listeners = new Set<CheckerListener>();
+  private readonly maxListeners: number;
+  private readonly icmpPool: IcmpSocketPool | undefined;
+  private model: DesiredModel;
+  private map: ChunkedMap<BackendHealth>;
+  private snap: HealthSnapshot;
+  private running = false;
+  private applied = 0;
+  private dropped = { staleAddress: 0, staleEpoch: 0, notProbing: 0 };
+
+  constructor(model: DesiredModel, opts: CheckerOptions = {}) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.log = (opts.logger ?? silentLogger()).child({ component: 'checker' });
+    this.maxListeners = opts.maxListeners ?? DEFAULT_MAX_LISTENERS;
+    if (opts.probes?.icmp === undefined) this.icmpPool = new IcmpSocketPool();
+    this.probes = {
+      tcp: opts.probes?.tcp ?? tcpProbe,
+      http: opts.probes?.http ?? httpProbe,
+      https: opts.probes?.https ?? httpsProbe,
+      icmp: opts.probes?.icmp ?? createIcmpProbe(this.icmpPool as IcmpSocketPool),
+    };
+    this.scheduler = new ProbeScheduler({
+      maxConcurrent: model.healthchecker.maxConcurrentProbes,
+      clock: this.clock,
+      random: this.random,
+      onError: (key, what, err) => this.log.error({ backend: key, err }, what),
+    });
+    this.model = model;
+    const now = this.clock.now();
+    for (const b of model.backends.values()) {
+      const hc = this.healthcheckOf(model, b);
+      const params = counterParams(hc);
+      const health = initialState(params, b.enabled);
+      this.entries.set(b.name, {
+        name: b.name,
+        spec: b,
+        hc,
+        params,
+        epoch: 0,
+        health,
+        view: this.makeView(b, health, undefined, [], now),
+      });
+    }
+    this.map = ChunkedMap.from([...this.entries.values()].map((e) => [e.name, e.view] as const));
+    this.snap = Object.freeze({ generation: 1, backends: this.map });
+  }
+
+  /** start begins probing every enabled backend, first probes spread over each one's first interval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.scheduleFirst([...this.entries.values()].filter((e) => probing(e.health.state)));
+  }
+
+  /** stop cancels every timer and in-flight probe and closes the checker's ICMP sockets. */
+  stop(): void {
+    this.running = false;
+    this.scheduler.stop();
+    this.icmpPool?.closeAll();
+  }
+
+  /** snapshot is the current immutable snapshot; hold it as long as needed. */
+  snapshot(): HealthSnapshot {
+    return this.snap;
+  }
+
+  /** stats reports counters (dropped results by reason, scheduler load). */
+  stats(): CheckerStats {
+    return {
+      generation: this.snap.generation,
+      dropped: { ...this.dropped },
+      applied: this.applied,
+      scheduler: this.scheduler.stats(),
+    };
+  }
+
+  /**
+   * subscribe registers a listener for transition and result events, called synchronously after the snapshot
+   * that contains the change is published. At most `maxListeners`; returns the unsubscribe function.
+   */
+  subscribe(listener: CheckerListener): () => void {
+    if (this.listeners.size >= this.maxListeners) {
+      throw new MaglevError('ERR_UNAVAILABLE', `the checker already has ${this.maxListeners} subscribers`);
+    }
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** pause stops probing a backend; its weight keeps the last known up/down. Error if disabled. */
+  pause(name: string): OperatorOutcome {
+    return this.operator(name, 'pause');
+  }
+
+  /** resume restarts probing a paused backend from `unknown`. Error if disabled. */
+  resume(name: string): OperatorOutcome {
+    return this.operator(name, 'resume');
+  }
+
+  /** disable takes a backend out (no probes, weight 0, flush). */
+  disable(name: string): OperatorOutcome {
+    return this.operator(name, 'disable');
+  }
+
+  /** enable brings a disabled backend back, in `unknown`. */
+  enable(name: string): OperatorOutcome {
+    return this.operator(name, 'enable');
+  }
+
+  /**
+   * applyConfig moves to a new model. A backend keeps its health only if its address and healthcheck are
+   * unchanged, otherwise it restarts in `unknown`; new backends start; removed ones are stopped and shown as
+   * `removed` until the next applyConfig. Operator state (paused/disabled) survives; a change of the
+   * configured `enabled` flag acts like enable/disable.
+   */
+  applyConfig(next: DesiredModel): void {
+    const now = this.clock.now();
+    const old = this.model;
+    this.model = next;
+    this.scheduler.setMaxConcurrent(next.healthchecker.maxConcurrentProbes);
+    const events: TransitionEvent[] = [];
+    const toStart: Entry[] = [];
+    for (const b of next.backends.values()) {
+      const hc = this.healthcheckOf(next, b);
+      const e = this.entries.get(b.name);
+      if (!e || e.health.state === 'removed') {
+        const params = counterParams(hc);
+        const health = initialState(params, b.enabled);
+        const ne: Entry = {
+          name: b.name,
+          spec: b,
+          hc,
+          params,
+          epoch: 0,
+          health,
+          view: this.makeView(b, health, undefined, [], now),
+        };
+        this.entries.set(b.name, ne);
+        if (probing(health.state)) toStart.push(ne);
+        continue;
+      }
+      const moved = !addressEquals(e.spec.address, b.address);
+      const rechecked = !sameHealthcheck(e.hc, hc);
+      const wasEnabled = old.backends.get(b.name)?.enabled ?? true;
+      e.spec = b;
+      e.hc = hc;
+      e.params = counterParams(hc);
+      let lastResult = e.view.lastResult;
+      if (moved || rechecked) {
+        this.scheduler.remove(e.name);
+        e.epoch++;
+        lastResult = undefined;
+        const why = moved ? `address changed to ${b.address.text}` : `healthcheck ${hc.name} changed`;
+        this.applyEvent(e, { kind: 'restart', reason: why }, now, events, lastResult, true);
+        if (probing(e.health.state)) toStart.push(e);
+      }
+      // When unchanged, the view (holding an equal address value) stays the very same object.
+      if (wasEnabled !== b.enabled) {
+        const action: OperatorAction = b.enabled ? 'enable' : 'disable';
+        const before = e.health.state;
+        this.applyEvent(e, { kind: 'operator', action }, now, events, lastResult, true);
+        if (action === 'disable' && before !== 'disabled') this.scheduler.remove(e.name);
+        if (action === 'enable' && before === 'disabled') {
+          e.epoch++;
+          if (!toStart.includes(e)) toStart.push(e);
+        }
+      }
+    }
+    for (const e of [...this.entries.values()]) {
+      if (next.backends.has(e.name)) continue;
+      if (e.health.state === 'removed') {
+        this.entries.delete(e.name); // shown as removed for one config generation, then forgotten
+        continue;
+      }
+      this.scheduler.remove(e.name);
+      e.epoch++;
+      this.applyEvent(e, { kind: 'remove' }, now, events, e.view.lastResult, true);
+    }
+    // Config order first, then the removed ones.
+    const order = [
+      ...[...next.backends.keys()].map((k) => this.entries.get(k) as Entry),
+      ...[...this.entries.values()].filter((e) => !next.backends.has(e.name)),
+    ];
+    this.map = ChunkedMap.from(order.map((e) => [e.name, e.view] as const));
+    this.publish(events);
+    if (this.running) this.scheduleFirst(toStart);
+  }
+
+  private healthcheckOf(model: DesiredModel, b: BackendSpec): HealthcheckSpec {
+    const hc = model.healthchecks.get(b.healthcheck);
+    if (!hc) {
+      // The config loader guarantees references; reaching this is a programming error, not bad input.
+      throw new MaglevError('ERR_INTERNAL', `backend ${b.name} names unknown healthcheck ${b.healthcheck}`);
+    }
+    return hc;
+  }
+
+  private operator(name: string, action: OperatorAction): OperatorOutcome {
+    const e = this.entries.get(name);
+    if (!e) return { ok: false, error: new MaglevError('ERR_NOT_FOUND', `no backend named ${name}`) };
+    const before = e.health.state;
+    const now = this.clock.now();
+    const r = step(e.health, { kind: 'operator', action }, e.params, now);
+    if (!r.ok) return r;
+    if (!r.changed) return { ok: true, changed: false };
+    const events: TransitionEvent[] = [];
+    this.commit(e, r.next, r.transition, e.view.lastResult, now, events);
+    if (!probing(e.health.state)) {
+      this.scheduler.remove(name); // cancels the in-flight probe and the timers
+    } else if (!probing(before)) {
+      e.epoch++;
+      if (this.running) {
+        // Quick feedback after resume/enable: the first probe within one fast-interval.
+        this.scheduler.add(name, this.jobFor(e), this.random() * e.hc.fastIntervalMs);
+      }
+    }
+    this.map = this.map.with(name, e.view);
+    this.publish(events);
+    this.log.info(
+      { backend: name, address: e.spec.address.text, action, from: before, to: e.health.state },
+      'operator action',
+    );
+    return { ok: true, changed: true };
+  }
+
+  private applyEvent(
+    e: Entry,
+    ev: HealthEvent,
+    now: number,
+    events: TransitionEvent[],
+    lastResult: ProbeResult | undefined,
+    force: boolean,
+  ): void {
+    const r = step(e.health, ev, e.params, now);
+    if (!r.ok) return;
+    if (r.changed || force) this.commit(e, r.next, r.transition, lastResult, now, events);
+  }
+
+  private commit(
+    e: Entry,
+    next: HealthState,
+    t: Transition | undefined,
+    lastResult: ProbeResult | undefined,
+    now: number,
+    events: TransitionEvent[],
+  ): void {
+    e.health = next;
+    const history = t
+      ? appendHistory(e.view.history, t, this.model.healthchecker.transitionHistory)
+      : e.view.history;
+    e.view = this.makeView(e.spec, next, lastResult, history, t ? now : e.view.since);
+    if (t) {
+      events.push({
+        type: 'transition',
+        name: e.name,
+        address: e.spec.address,
+        transition: t,
+        generation: 0,
+      });
+      const fields = {
+        backend: e.name,
+        address: e.spec.address.text,
+        from: t.from,
+        to: t.to,
+        code: t.code,
+        reason: t.reason,
+      };
+      if (t.to === 'down') this.log.warn(fields, 'backend down');
+      else this.log.info(fields, 'backend state');
+    }
+  }
+
+  private makeView(
+    b: BackendSpec,
+    h: HealthState,
+    lastResult: ProbeResult | undefined,
+    history: readonly Transition[],
+    since: number,
+  ): BackendHealth {
+    return Object.freeze({
+      name: b.name,
+      address: b.address,
+      state: h.state,
+      lastKnown: h.lastKnown,
+      health: h.health,
+      lastResult,
+      history: Object.isFrozen(history) ? history : Object.freeze(history),
+      since,
+    });
+  }
+
+  private publish(transitions: TransitionEvent[], result?: Omit<ResultEvent, 'generation' | 'type'>): void {
+    const generation = this.snap.generation + 1;
+    this.snap = Object.freeze({ generation, backends: this.map });
+    if (this.listeners.size === 0) return;
+    if (result) this.emit({ type: 'result', ...result, generation });
+    for (const t of transitions) this.emit({ ...t, generation });
+  }
+
+  private emit(ev: CheckerEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(ev);
+      } catch (err) {
+        this.log.error({ err, event: ev.type }, 'checker listener threw');
+      }
+    }
+  }
+
+  private scheduleFirst(list: Entry[]): void {
+    // Stratified per interval length, so a thousand backends with one healthcheck do not probe at once.
+    const byInterval = new Map<number, Entry[]>();
+    for (const e of list) {
+      const l = byInterval.get(e.hc.intervalMs);
+      if (l) l.push(e);
+      else byInterval.set(e.hc.intervalMs, [e]);
+    }
+    for (const [interval, es] of byInterval) {
+      const delays = spreadDelays(es.length, interval, this.random);
+      es.forEach((e, i) => {
+        this.scheduler.add(e.name, this.jobFor(e), delays[i] as number);
+      });
+    }
+  }
+
+  private jobFor(e: Entry): ProbeJob {
+    const { name } = e;
+    const address = e.spec.address;
+    const spec = e.hc;
+    const epoch = e.epoch;
+    const probe = this.probes[spec.type];
+    return {
+      timeoutMs: spec.timeoutMs,
+      timeoutCode: timeoutCodeFor(spec.type),
+      run: (signal: AbortSignal) => probe({ address, spec, signal }),
+      onResult: (result: ProbeResult): number => this.onResult(name, address, epoch, result),
+    };
+  }
+
+  private onResult(name: string, address: IpAddress, epoch: number, result: ProbeResult): number {
+    const e = this.entries.get(name);
+    if (!e || !addressEquals(e.spec.address, address)) {
+      this.dropped.staleAddress++;
+      this.log.debug(
+        { backend: name, address: address.text, code: result.code },
+        'result for an old address dropped',
+      );
+      return 0;
+    }
+    if (e.epoch !== epoch) {
+      this.dropped.staleEpoch++;
+      return 0;
+    }
+    if (!probing(e.health.state)) {
+      this.dropped.notProbing++;
+      return 0;
+    }
+    this.applied++;
+    const now = this.clock.now();
+    const events: TransitionEvent[] = [];
+    const r = step(e.health, { kind: 'result', result }, e.params, now);
+    if (r.ok) this.commit(e, r.next, r.transition, result, now, events);
+    this.map = this.map.with(name, e.view);
+    this.publish(events, { name, address, result });
+    const kind = intervalKind(e.health.health, e.params);
+    return kind === 'interval'
+      ? e.hc.intervalMs
+      : kind === 'fast'
+        ? e.hc.fastIntervalMs
+        : e.hc.downIntervalMs;
+  }
+}

@@ -136,6 +136,8 @@ export function logEvent<E extends LogEventName>(
 ): void {
   const level = opts.level ?? LOG_EVENT_LEVELS[event];
   if (!logger.isLevelEnabled(level)) return;
-  const line: Record<string, unknown> = { ...fields, event };
+  // `event` leads the line (easy to read in journalctl) and a field of the same name cannot replace it.
+  const line: Record<string, unknown> = { event, ...fields };
+  line.event = event;
   logger[level](line, opts.msg ?? event);
 }

@@ -1,6 +1,8 @@
 // sd_notify(3) for maglevd: READY/RELOADING/STATUS/STOPPING/WATCHDOG datagrams to $NOTIFY_SOCKET over libc via koffi.
+
+import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
-import koffi from 'koffi';
+import type Koffi from 'koffi';
 import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 
@@ -19,6 +21,7 @@ const SUN_PATH_MAX = 108;
 const SUN_PATH_OFFSET = 2;
 
 interface Libc {
+  koffi: typeof Koffi;
   socket(domain: number, type: number, protocol: number): number;
   sendto(fd: number, buf: Buffer, len: number, flags: number, addr: Buffer, addrLen: number): number;
   close(fd: number): number;
@@ -31,7 +34,10 @@ let libcCache: Libc | Error | undefined;
 function libc(): Libc | Error {
   if (libcCache !== undefined) return libcCache;
   try {
-    let lib: koffi.IKoffiLib;
+    // Loaded on first use, not at import: a daemon without NOTIFY_SOCKET never touches the native library,
+    // and a platform koffi cannot load gets an error value here instead of a crash at startup.
+    const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+    let lib: Koffi.IKoffiLib;
     try {
       lib = koffi.load('libc.so.6');
     } catch {
@@ -43,6 +49,7 @@ function libc(): Libc | Error {
     const close = lib.func('int close(int)');
     const clockGettime = lib.func('int clock_gettime(int, void *)');
     libcCache = {
+      koffi,
       socket: (d, t, p) => socket(d, t, p) as number,
       sendto: (fd, buf, len, flags, addr, addrLen) => Number(sendto(fd, buf, len, flags, addr, addrLen)),
       close: (fd) => close(fd) as number,
@@ -54,9 +61,9 @@ function libc(): Libc | Error {
   return libcCache;
 }
 
-function errnoText(): string {
-  const n = koffi.errno();
-  const name = Object.entries(koffi.os.errno).find(([, v]) => v === n)?.[0];
+function errnoText(c: Libc): string {
+  const n = c.koffi.errno();
+  const name = Object.entries(c.koffi.os.errno).find(([, v]) => v === n)?.[0];
   return name === undefined ? `errno ${n}` : `${name} (${n})`;
 }
 
@@ -91,7 +98,7 @@ export function monotonicMicros(): bigint | Error {
   if (c instanceof Error) return c;
   // struct timespec on LP64 Linux: int64 tv_sec, long tv_nsec.
   const ts = Buffer.alloc(16);
-  if (c.clockGettime(CLOCK_MONOTONIC, ts) !== 0) return new Error(`clock_gettime: ${errnoText()}`);
+  if (c.clockGettime(CLOCK_MONOTONIC, ts) !== 0) return new Error(`clock_gettime: ${errnoText(c)}`);
   const sec = endianness() === 'LE' ? ts.readBigInt64LE(0) : ts.readBigInt64BE(0);
   const nsec = endianness() === 'LE' ? ts.readBigInt64LE(8) : ts.readBigInt64BE(8);
   return sec * 1_000_000n + nsec / 1000n;
@@ -198,11 +205,11 @@ export function createNotifier(opts: NotifierOptions = {}): Notifier {
     if (fd < 0) {
       // Non-blocking: a full receive queue at systemd must cost one lost datagram, never a stalled loop.
       fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-      if (fd < 0) return fail(`socket(AF_UNIX, SOCK_DGRAM): ${errnoText()}`);
+      if (fd < 0) return fail(`socket(AF_UNIX, SOCK_DGRAM): ${errnoText(c)}`);
     }
     const msg = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     const n = c.sendto(fd, msg, msg.length, MSG_NOSIGNAL, addr, addr.length);
-    if (n < 0) return fail(`sendto ${socketValue}: ${errnoText()}`);
+    if (n < 0) return fail(`sendto ${socketValue}: ${errnoText(c)}`);
     if (n !== msg.length) return fail(`sendto ${socketValue}: short write ${n} of ${msg.length} bytes`);
     failing = false;
     return { ok: true, sent: true };

@@ -1,5 +1,6 @@
 // The Prometheus metrics of spec §9: one Registry per daemon, state gauges computed at scrape, counters fed by events.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HealthcheckType } from '../model/desired.js';
 import type { BackendState, HealthSnapshot, ProbeResult } from '../model/health.js';
 
 /** Every metric maglevd defines (without the default process metrics). docs/metrics.md lists the same. */
@@ -93,7 +94,7 @@ export interface MetricsOptions {
 export interface MaglevMetrics {
   readonly registry: Registry;
   /** One finished probe of a backend with a healthcheck type. */
-  probe(backend: string, type: string, result: ProbeResult): void;
+  probe(backend: string, type: HealthcheckType, result: ProbeResult): void;
   backendTransition(backend: string, from: BackendState, to: BackendState): void;
   /** One VPP request by message name (a bounded set: the bindings), its outcome and duration in seconds. */
   vppApiRequest(message: string, result: VppRequestResult, durationSeconds: number): void;

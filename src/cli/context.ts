@@ -58,3 +58,13 @@ export function makeContext(io: CliIo, opts: GlobalOptions): CommandContext {
     printJson: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
   };
 }
+
+/** A command's body: returns its exit code (0 when it returns nothing). */
+export type CommandBody = (
+  ctx: CommandContext,
+  args: readonly string[],
+  opts: Record<string, unknown>,
+) => Promise<number | undefined>;
+
+/** Runner turns a CommandBody into a commander action that records the exit code. */
+export type Runner = (body: CommandBody) => (...args: unknown[]) => Promise<void>;

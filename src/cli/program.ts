@@ -6,17 +6,7 @@ import { registerSet } from './commands/set.js';
 import { registerShow } from './commands/show.js';
 import { registerSync } from './commands/sync.js';
 import { registerWatch } from './commands/watch.js';
-import { type CliIo, type CommandContext, type GlobalOptions, makeContext } from './context.js';
-
-/** A command's body: returns its exit code (0 when it returns nothing). */
-export type CommandBody = (
-  ctx: CommandContext,
-  args: readonly string[],
-  opts: Record<string, unknown>,
-) => Promise<number | undefined>;
-
-/** Runner turns a CommandBody into a commander action that records the exit code. */
-export type Runner = (body: CommandBody) => (...args: unknown[]) => Promise<void>;
+import { type CliIo, type GlobalOptions, makeContext, type Runner } from './context.js';
 
 /**
  * buildProgram makes a fresh command tree (commander keeps option values on the objects, so one tree

@@ -44,6 +44,8 @@ export interface ControlServerOptions {
   readonly probeTimeoutMs?: number;
   /** Events a subscriber may fall behind before `overflow` (tests lower it; spec: 1000). */
   readonly maxEventsBehind?: number;
+  /** Wall clock for the replay events' time (tests pin it); Date.now by default. */
+  readonly now?: () => number;
 }
 
 /** ApiError is an error with its HTTP status, raised while handling one request. */
@@ -540,7 +542,7 @@ export class ControlServer {
     // Nothing below awaits: no event can fall between the subscription and the replay's snapshot.
     sub = t.subscribe({ logLevel: query.level }, (e) => subscriber.send(e));
     this.#subscribers.add(subscriber);
-    const time = new Date().toISOString();
+    const time = new Date((this.#opts.now ?? Date.now)()).toISOString();
     const replay: ControlEvent[] = [];
     for (const b of t.backends()) {
       const e: BackendEvent = {

@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ControlError } from '../../control/client.js';
 import type { ConfigCheckResult, ConfigErrorView, ConfigReloadResult } from '../../control/protocol.js';
-import type { CommandContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { CommandContext, Runner } from '../context.js';
 
 /** errorLine renders one config error as `file:line:col: message`, the form editors jump to. */
 export function errorLine(file: string, e: ConfigErrorView): string {

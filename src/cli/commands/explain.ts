@@ -1,8 +1,8 @@
 // `maglevctl explain <frontend> <backend>`: why a backend's effective weight on a frontend is what it is.
 import type { Command } from 'commander';
 import type { ExplainView } from '../../control/protocol.js';
+import type { Runner } from '../context.js';
 import { dash, pairs } from '../format.js';
-import type { Runner } from '../program.js';
 
 export function renderExplain(e: ExplainView): string {
   const rows: [string, string][] = [

@@ -2,8 +2,8 @@
 import { Argument, type Command } from 'commander';
 import type { ActionResult } from '../../control/protocol.js';
 import { LOG_LEVEL_NAMES } from '../../control/protocol.js';
+import type { Runner } from '../context.js';
 import { UsageError } from '../context.js';
-import type { Runner } from '../program.js';
 
 /** parseWeight reads `0..100` or `default`; anything else is a usage error (exit 2). */
 export function parseWeight(text: string): number | 'default' {

@@ -9,8 +9,8 @@ import type {
   TimeView,
   VppView,
 } from '../../control/protocol.js';
+import type { Runner } from '../context.js';
 import { age, dash, duration, latency, pairs, table } from '../format.js';
-import type { Runner } from '../program.js';
 
 const since = (t: TimeView | null) => (t ? age(t.ageMs) : '-');
 

@@ -1,7 +1,7 @@
 // `maglevctl sync [frontend]`: force a sync of one VIP or of everything.
 import type { Command } from 'commander';
 import type { ActionResult } from '../../control/protocol.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 
 export function registerSync(program: Command, run: Runner): void {
   program

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { LOG_LEVEL_NAMES, type StreamEvent } from '../../control/protocol.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 
 /** renderEvent renders one event as one line. */
 export function renderEvent(e: StreamEvent): string {

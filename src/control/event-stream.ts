@@ -63,7 +63,9 @@ export function sseFrame(e: StreamEvent): string {
 export class SseSubscriber {
   readonly #res: ServerResponse;
   readonly #query: EventsQuery;
-  #limit: number;
+  readonly #limit: number;
+  /** Replay frames still in the queue: they do not count as falling behind. */
+  #exempt = 0;
   readonly #onClose: () => void;
   readonly #queue: string[] = [];
   #head = 0;
@@ -95,6 +97,11 @@ export class SseSubscriber {
     return this.#queue.length - this.#head;
   }
 
+  /** Live events waiting for the socket: what the bound applies to. */
+  get behind(): number {
+    return this.queued - this.#exempt;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -108,14 +115,16 @@ export class SseSubscriber {
       return;
     }
     this.#queue.push(f);
-    if (this.queued > this.#limit) this.#overflow();
+    if (this.behind > this.#limit) this.#overflow();
   }
 
   /** replay sends the current-state events; they do not count toward the limit on falling behind. */
   replay(events: readonly ControlEvent[]): void {
-    const passing = events.filter((e) => matchesFilter(e, this.#query));
-    this.#limit += passing.length;
-    for (const e of passing) this.send(e);
+    for (const e of events) {
+      const before = this.queued;
+      this.send(e);
+      if (this.queued > before) this.#exempt++;
+    }
   }
 
   #flush(): void {
@@ -124,6 +133,7 @@ export class SseSubscriber {
       const f = this.#queue[this.#head] as string;
       this.#queue[this.#head] = '';
       this.#head++;
+      if (this.#exempt > 0) this.#exempt--;
       this.#blocked = !this.#res.write(f);
     }
     if (this.#head === this.#queue.length) {
@@ -136,7 +146,7 @@ export class SseSubscriber {
   }
 
   #overflow(): void {
-    const queued = this.queued;
+    const queued = this.behind;
     const e: OverflowEvent = {
       type: 'overflow',
       time: new Date().toISOString(),
@@ -145,6 +155,7 @@ export class SseSubscriber {
     };
     this.#queue.length = 0;
     this.#head = 0;
+    this.#exempt = 0;
     this.#stop();
     // The final frame goes behind what the socket already holds; a reader that never takes it is cut off.
     this.#res.end(sseFrame(e));

@@ -261,6 +261,14 @@ export class ControlServer {
     return this.#opts.socketPath;
   }
 
+  /** Every route as `METHOD /v1/path/{param}` (for documentation checks). */
+  get routes(): string[] {
+    return this.#routes.map(
+      (r) =>
+        `${r.method} ${API_PREFIX}/${r.segments.map((x) => (x.startsWith(':') ? `{${x.slice(1)}}` : x)).join('/')}`,
+    );
+  }
+
   /** Event streams open now. */
   get subscriberCount(): number {
     return this.#subscribers.size;

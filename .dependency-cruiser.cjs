@@ -108,6 +108,14 @@ module.exports = {
       to: { path: ['^src/', '^binapi/'], pathNot: ['^src/(cli|control|config|model|log|util)/'] },
     },
     {
+      name: 'control-layer',
+      comment:
+        'The control API (protocol, server, client) sees the daemon only through its ControlTarget port: no reconciler, checker or dataplane.',
+      severity: 'error',
+      from: { path: '^src/control/' },
+      to: { path: ['^src/', '^binapi/'], pathNot: ['^src/(control|model|log|util)/'] },
+    },
+    {
       name: 'util-is-leaf',
       severity: 'error',
       from: { path: '^src/util/' },

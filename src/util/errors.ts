@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_BAD_REQUEST'
   | 'ERR_UNAVAILABLE'
+  | 'ERR_SOCKET_IN_USE'
   | 'ERR_INTERNAL';
 
 /** MaglevError is the one base class: `code` is stable, `message` is for people, `cause` chains (ES2022). */

@@ -1,0 +1,585 @@
+// The control server: HTTP/1.1 + JSON on the unix control socket, routing /v1/ to a ControlTarget.
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+import { type ErrorCode, isMaglevError, MaglevError } from '../util/errors.js';
+import type { ControlTarget, EventSubscription } from './daemon-port.js';
+import { SseSubscriber } from './event-stream.js';
+import {
+  API_PREFIX,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  BackendAdminBodySchema,
+  type BackendEvent,
+  ConfigCheckBodySchema,
+  ConfigReloadBodySchema,
+  type ControlEvent,
+  EventsQuerySchema,
+  type FrontendEvent,
+  LogLevelBodySchema,
+  MAX_BODY_BYTES,
+  MAX_CONFIG_BODY_BYTES,
+  NAME_PATTERN,
+  SetWeightBodySchema,
+  SyncBodySchema,
+} from './protocol.js';
+import { prepareSocketPath, SOCKET_FILE_MODE } from './socket-path.js';
+
+/** A target call (a view or an action) that takes longer than this answers 503. */
+export const CALL_TIMEOUT_MS = 5000;
+
+/** At most this many connections at once (event streams included): a bound on per-client memory. */
+export const MAX_CONNECTIONS = 256;
+
+/** Shutdown waits this long for requests in flight before cutting connections. */
+export const CLOSE_GRACE_MS = 1000;
+
+export interface ControlServerOptions {
+  readonly socketPath: string;
+  readonly target: ControlTarget;
+  readonly logger?: Logger;
+  readonly callTimeoutMs?: number;
+  /** Liveness probe timeout for an existing socket file (see prepareSocketPath). */
+  readonly probeTimeoutMs?: number;
+  /** Events a subscriber may fall behind before `overflow` (tests lower it; spec: 1000). */
+  readonly maxEventsBehind?: number;
+  /** Wall clock for the replay events' time (tests pin it); Date.now by default. */
+  readonly now?: () => number;
+}
+
+/** ApiError is an error with its HTTP status, raised while handling one request. */
+class ApiError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: ApiErrorCode, message: string, details?: unknown, headers = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+  }
+}
+
+const STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  ERR_NOT_FOUND: 404,
+  ERR_BAD_REQUEST: 400,
+  ERR_ADDRESS: 400,
+  ERR_STATE: 409,
+  ERR_CONFIG: 422,
+  ERR_UNAVAILABLE: 503,
+  ERR_VPP_DISCONNECTED: 503,
+  ERR_VPP_TIMEOUT: 503,
+  ERR_VPP_INCOMPATIBLE: 503,
+  ERR_VPP_HANDSHAKE: 503,
+};
+
+/** statusOf maps a target's error code to an HTTP status (docs/api.md, "Errors"). */
+export function statusOf(code: ErrorCode): number {
+  return STATUS_OF[code] ?? 500;
+}
+
+interface Ctx {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: readonly string[];
+  readonly query: URLSearchParams;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Path segments after /v1; `:x` matches one segment (a name). */
+  readonly segments: readonly string[];
+  /** Query parameters the route accepts; any other is a 400. */
+  readonly query?: readonly string[];
+  readonly maxBody?: number;
+  readonly handle: (ctx: Ctx) => Promise<unknown> | unknown;
+  /** Streaming routes write their own response. */
+  readonly stream?: boolean;
+}
+
+function routeMatch(route: Route, segs: readonly string[]): string[] | undefined {
+  if (route.segments.length !== segs.length) return undefined;
+  const params: string[] = [];
+  for (let i = 0; i < segs.length; i++) {
+    const want = route.segments[i] as string;
+    const got = segs[i] as string;
+    if (want.startsWith(':')) params.push(got);
+    else if (want !== got) return undefined;
+  }
+  return params;
+}
+
+function checkName(kind: string, v: string | undefined): string {
+  if (v === undefined || !NAME_PATTERN.test(v) || v.length > 128) {
+    throw new ApiError(400, 'ERR_BAD_REQUEST', `${JSON.stringify(v ?? '')} is not a valid ${kind} name`);
+  }
+  return v;
+}
+
+function zodMessage(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ApiError(400, 'ERR_BAD_REQUEST', `invalid ${what}: ${zodMessage(r.error)}`);
+  return r.data;
+}
+
+/** readBody reads at most `max` bytes; a larger body is a 413 before it is buffered. */
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > max) {
+    return Promise.reject(
+      new ApiError(
+        413,
+        'ERR_BODY_TOO_LARGE',
+        `request body of ${declared} bytes exceeds the limit of ${max}`,
+      ),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > max) {
+        failed = true;
+        chunks.length = 0;
+        reject(new ApiError(413, 'ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${max} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', (e) => {
+      if (!failed)
+        reject(new ApiError(400, 'ERR_BAD_REQUEST', `request body could not be read: ${e.message}`));
+    });
+  });
+}
+
+async function jsonBody(ctx: Ctx, max: number): Promise<unknown> {
+  const text = await readBody(ctx.req, max);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, 'ERR_BAD_REQUEST', `malformed JSON body: ${(e as Error).message}`);
+  }
+}
+
+function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new MaglevError('ERR_UNAVAILABLE', `the daemon did not complete ${what} within ${ms} ms`)),
+      ms,
+    );
+    Promise.resolve(p).then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/**
+ * ControlServer serves the control API on a unix socket. Bad input is refused before the target is
+ * called, so a 4xx never changes anything; target errors map to statuses by code (statusOf).
+ */
+export class ControlServer {
+  readonly #server: Server;
+  readonly #opts: ControlServerOptions;
+  readonly #routes: Route[];
+  readonly #subscribers = new Set<SseSubscriber>();
+  #closing: Promise<void> | undefined;
+
+  private constructor(opts: ControlServerOptions) {
+    this.#opts = opts;
+    this.#routes = this.#buildRoutes();
+    this.#server = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
+      this.#handle(req, res).catch((e: unknown) => {
+        this.#opts.logger?.error({ event: 'control-error', err: e }, 'control request failed unexpectedly');
+        if (!res.headersSent)
+          sendJson(res, 500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+        else res.destroy();
+      });
+    });
+    this.#server.maxConnections = MAX_CONNECTIONS;
+    // The server's own keep-alive and header limits bound idle clients; event streams send keepalives.
+    this.#server.keepAliveTimeout = 5000;
+  }
+
+  /**
+   * start prepares the socket path (stale socket removed, a live daemon refused: ERR_SOCKET_IN_USE),
+   * listens, and sets the socket file's mode to 0660.
+   */
+  static async start(opts: ControlServerOptions): Promise<ControlServer> {
+    await prepareSocketPath(opts.socketPath, opts.probeTimeoutMs);
+    const s = new ControlServer(opts);
+    await new Promise<void>((resolve, reject) => {
+      s.#server.once('error', reject);
+      s.#server.listen(opts.socketPath, () => {
+        s.#server.off('error', reject);
+        resolve();
+      });
+    });
+    await chmod(opts.socketPath, SOCKET_FILE_MODE);
+    s.#server.on('error', (e) =>
+      opts.logger?.error({ event: 'control-error', err: e }, 'control socket error'),
+    );
+    return s;
+  }
+
+  get socketPath(): string {
+    return this.#opts.socketPath;
+  }
+
+  /** Every route as `METHOD /v1/path/{param}` (for documentation checks). */
+  get routes(): string[] {
+    return this.#routes.map(
+      (r) =>
+        `${r.method} ${API_PREFIX}/${r.segments.map((x) => (x.startsWith(':') ? `{${x.slice(1)}}` : x)).join('/')}`,
+    );
+  }
+
+  /** Event streams open now. */
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /**
+   * close stops accepting, ends every event stream, lets requests in flight finish for `graceMs`, then
+   * cuts what is left and removes the socket file. Idempotent.
+   */
+  close(graceMs = CLOSE_GRACE_MS): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      for (const s of [...this.#subscribers]) s.end();
+      this.#server.closeIdleConnections();
+      const cut = setTimeout(() => this.#server.closeAllConnections(), graceMs);
+      cut.unref();
+      await closed;
+      clearTimeout(cut);
+      await unlink(this.#opts.socketPath).catch(() => undefined);
+    })();
+    return this.#closing;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.#dispatch(req, res);
+    } catch (e) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const { status, body, headers } = this.#errorResponse(e, req);
+      // After a refused body, the rest of it is not read: the connection closes.
+      if (status === 413) headers.connection = 'close';
+      sendJson(res, status, body, headers);
+    }
+  }
+
+  #errorResponse(
+    e: unknown,
+    req: IncomingMessage,
+  ): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
+    if (e instanceof ApiError) {
+      const body: ApiErrorBody = { error: { code: e.code, message: e.message } };
+      if (e.details !== undefined) body.error.details = e.details;
+      return { status: e.status, body, headers: { ...e.headers } };
+    }
+    if (isMaglevError(e)) {
+      const status = statusOf(e.code);
+      if (status >= 500) {
+        this.#opts.logger?.warn(
+          { event: 'control-error', method: req.method, path: req.url, code: e.code, err: e.message },
+          `control request failed: ${e.message}`,
+        );
+      }
+      return { status, body: { error: { code: e.code, message: e.message } }, headers: {} };
+    }
+    this.#opts.logger?.error({ event: 'control-error', err: e }, 'control request failed unexpectedly');
+    return { status: 500, body: { error: { code: 'ERR_INTERNAL', message: 'internal error' } }, headers: {} };
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const pathPart = q < 0 ? raw : raw.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+    if (pathPart !== API_PREFIX && !pathPart.startsWith(`${API_PREFIX}/`)) {
+      throw new ApiError(404, 'ERR_NOT_FOUND', `no route ${pathPart}: routes live under ${API_PREFIX}/`);
+    }
+    let segs: string[];
+    try {
+      segs = pathPart
+        .slice(API_PREFIX.length + 1)
+        .split('/')
+        .map((s) => decodeURIComponent(s));
+    } catch {
+      throw new ApiError(400, 'ERR_BAD_REQUEST', `malformed percent-encoding in path ${pathPart}`);
+    }
+    const candidates: { route: Route; params: string[] }[] = [];
+    for (const route of this.#routes) {
+      const params = routeMatch(route, segs);
+      if (params) candidates.push({ route, params });
+    }
+    if (candidates.length === 0) throw new ApiError(404, 'ERR_NOT_FOUND', `no route ${pathPart}`);
+    const hit = candidates.find((c) => c.route.method === req.method);
+    if (!hit) {
+      const allow = [...new Set(candidates.map((c) => c.route.method))].join(', ');
+      throw new ApiError(
+        405,
+        'ERR_METHOD_NOT_ALLOWED',
+        `${req.method} is not allowed on ${pathPart} (allowed: ${allow})`,
+        undefined,
+        { allow },
+      );
+    }
+    const accepted = hit.route.query ?? [];
+    for (const k of new Set(query.keys())) {
+      if (!accepted.includes(k)) throw new ApiError(400, 'ERR_BAD_REQUEST', `unknown query parameter "${k}"`);
+      if (query.getAll(k).length > 1)
+        throw new ApiError(400, 'ERR_BAD_REQUEST', `query parameter "${k}" repeated`);
+    }
+    const ctx: Ctx = { req, res, params: hit.params, query };
+    if (hit.route.method === 'GET' && !hit.route.stream) {
+      // A GET carries no body; one that does is refused rather than silently ignored.
+      const body = await readBody(req, MAX_BODY_BYTES);
+      if (body.length > 0) throw new ApiError(400, 'ERR_BAD_REQUEST', `GET ${pathPart} takes no body`);
+    }
+    const result = await hit.route.handle(ctx);
+    if (!hit.route.stream) sendJson(res, 200, result);
+  }
+
+  #call<T>(p: () => Promise<T> | T, what: string): Promise<T> {
+    return withTimeout(Promise.resolve().then(p), this.#opts.callTimeoutMs ?? CALL_TIMEOUT_MS, what);
+  }
+
+  #buildRoutes(): Route[] {
+    const t = this.#opts.target;
+    const log = this.#opts.logger;
+    const action = (what: string, fields: Record<string, unknown>) =>
+      log?.info({ event: 'control-action', action: what, ...fields }, `operator: ${what}`);
+    const find = <T extends { name: string }>(list: T[], kind: string, name: string): T => {
+      const v = list.find((x) => x.name === name);
+      if (!v) throw new ApiError(404, 'ERR_NOT_FOUND', `no ${kind} named "${name}"`);
+      return v;
+    };
+    return [
+      { method: 'GET', segments: ['info'], handle: () => this.#call(() => t.info(), 'info') },
+      {
+        method: 'GET',
+        segments: ['frontends'],
+        handle: async () => ({ frontends: await this.#call(() => t.frontends(), 'show frontends') }),
+      },
+      {
+        method: 'GET',
+        segments: ['frontends', ':name'],
+        handle: async ({ params }) => {
+          const name = checkName('frontend', params[0]);
+          return find(await this.#call(() => t.frontends(), 'show frontends'), 'frontend', name);
+        },
+      },
+      {
+        method: 'GET',
+        segments: ['backends'],
+        handle: async () => ({ backends: await this.#call(() => t.backends(), 'show backends') }),
+      },
+      {
+        method: 'GET',
+        segments: ['backends', ':name'],
+        handle: async ({ params }) => {
+          const name = checkName('backend', params[0]);
+          return find(await this.#call(() => t.backends(), 'show backends'), 'backend', name);
+        },
+      },
+      {
+        method: 'POST',
+        segments: ['backends', ':name', 'admin'],
+        handle: async (ctx) => {
+          const name = checkName('backend', ctx.params[0]);
+          const body = parseWith(BackendAdminBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
+          action(`${body.action} backend ${name}`, { backend: name });
+          return this.#call(() => t.setBackendState(name, body.action), `${body.action} ${name}`);
+        },
+      },
+      {
+        method: 'GET',
+        segments: ['healthchecks'],
+        handle: async () => ({ healthchecks: await this.#call(() => t.healthchecks(), 'show healthchecks') }),
+      },
+      { method: 'GET', segments: ['vpp'], handle: () => this.#call(() => t.vpp(), 'show vpp') },
+      { method: 'GET', segments: ['vpp', 'lb'], handle: () => this.#call(() => t.vppLb(), 'show vpp lb') },
+      { method: 'GET', segments: ['plan'], handle: () => this.#call(() => t.plan(), 'show plan') },
+      {
+        method: 'GET',
+        segments: ['explain', ':frontend', ':backend'],
+        handle: ({ params }) => {
+          const fe = checkName('frontend', params[0]);
+          const be = checkName('backend', params[1]);
+          return this.#call(() => t.explain(fe, be), 'explain');
+        },
+      },
+      {
+        method: 'POST',
+        segments: ['weights'],
+        handle: async (ctx) => {
+          const b = parseWith(SetWeightBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
+          const flush = b.flush ?? false;
+          action(`set weight ${b.frontend}/${b.pool}/${b.backend} ${b.weight}${flush ? ' flush' : ''}`, {
+            frontend: b.frontend,
+            pool: b.pool,
+            backend: b.backend,
+          });
+          return this.#call(() => t.setWeight(b.frontend, b.pool, b.backend, b.weight, flush), 'set weight');
+        },
+      },
+      {
+        method: 'POST',
+        segments: ['sync'],
+        handle: async (ctx) => {
+          const b = parseWith(SyncBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
+          action(b.frontend ? `sync ${b.frontend}` : 'sync', { frontend: b.frontend });
+          return this.#call(() => t.sync(b.frontend), 'sync');
+        },
+      },
+      {
+        method: 'POST',
+        segments: ['config', 'check'],
+        handle: async (ctx) => {
+          const b = parseWith(
+            ConfigCheckBodySchema,
+            await jsonBody(ctx, MAX_CONFIG_BODY_BYTES),
+            'request body',
+          );
+          return this.#call(() => t.checkConfig(b.file), 'config check');
+        },
+      },
+      {
+        method: 'POST',
+        segments: ['config', 'reload'],
+        handle: async (ctx) => {
+          parseWith(ConfigReloadBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
+          action('config reload', {});
+          const r = await this.#call(() => t.reloadConfig(), 'config reload');
+          if (!r.ok) {
+            const first = r.errors[0];
+            const where = first?.line != null ? `${r.file}:${first.line}:${first.col ?? 1}: ` : `${r.file}: `;
+            throw new ApiError(
+              422,
+              'ERR_CONFIG',
+              `config reload refused, the running config stays: ${where}${first?.message ?? 'invalid'}`,
+              r,
+            );
+          }
+          return r;
+        },
+      },
+      {
+        method: 'PUT',
+        segments: ['log-level'],
+        handle: async (ctx) => {
+          const b = parseWith(LogLevelBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
+          action(`log level ${b.level}`, { level: b.level });
+          await this.#call(() => t.setLogLevel(b.level), 'set log level');
+          return { level: b.level };
+        },
+      },
+      {
+        method: 'GET',
+        segments: ['events'],
+        query: ['backend', 'frontend', 'level'],
+        stream: true,
+        handle: (ctx) => this.#events(ctx),
+      },
+    ];
+  }
+
+  /** #events opens an SSE stream: subscribe, replay the current state in the same tick, then live events. */
+  #events(ctx: Ctx): void {
+    const query = parseWith(EventsQuerySchema, Object.fromEntries(ctx.query), 'query');
+    if (this.#closing) throw new MaglevError('ERR_UNAVAILABLE', 'the daemon is shutting down');
+    const t = this.#opts.target;
+    const { res } = ctx;
+    let sub: EventSubscription | undefined;
+    const subscriber = new SseSubscriber(
+      res,
+      query,
+      () => {
+        sub?.close();
+        this.#subscribers.delete(subscriber);
+      },
+      this.#opts.maxEventsBehind,
+    );
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    // Nothing below awaits: no event can fall between the subscription and the replay's snapshot.
+    sub = t.subscribe({ logLevel: query.level }, (e) => subscriber.send(e));
+    this.#subscribers.add(subscriber);
+    const time = new Date((this.#opts.now ?? Date.now)()).toISOString();
+    const replay: ControlEvent[] = [];
+    for (const b of t.backends()) {
+      const e: BackendEvent = {
+        type: 'backend',
+        time,
+        backend: b.name,
+        address: b.address,
+        from: b.state,
+        to: b.state,
+        code: b.lastProbe?.code ?? null,
+        reason: 'current state',
+        health: b.health,
+        synthetic: true,
+      };
+      replay.push(e);
+    }
+    for (const f of t.frontends()) {
+      const e: FrontendEvent = {
+        type: 'frontend',
+        time,
+        frontend: f.name,
+        vip: f.vip,
+        from: f.state,
+        to: f.state,
+        activePool: f.activePool,
+        synthetic: true,
+      };
+      replay.push(e);
+    }
+    subscriber.replay(replay);
+  }
+}

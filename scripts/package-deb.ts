@@ -119,6 +119,18 @@ export const SYSCTL = `# maglevd: ICMP health checks use unprivileged ICMP datag
 net.ipv4.ping_group_range = 0 2147483647
 `;
 
+/** /etc/default/maglevd, read by the unit's EnvironmentFile=; every flag has a MAGLEV_* twin (spec §2). */
+export const DEFAULTS_FILE = `# Environment for maglevd.service; a flag on the command line would win, but the unit passes none.
+# Changes take effect on restart (systemctl restart maglevd), which does not disturb traffic.
+#MAGLEV_CONFIG=/etc/maglev/maglev.yaml
+#MAGLEV_VPP_API=/run/vpp/api.sock
+#MAGLEV_CONTROL_SOCKET=/run/maglev/maglevd.sock
+# Prometheus endpoint; empty disables it.
+#MAGLEV_METRICS=127.0.0.1:9091
+# trace, debug, info, warn, error; maglevctl can change it while running.
+#MAGLEV_LOG_LEVEL=info
+`;
+
 const PLACEHOLDER_CONFIG = `# PLACEHOLDER: examples/maglev.yaml was missing when this package was built.
 # Write your configuration here (see /usr/share/doc/maglevd/operations.md).
 maglev:
@@ -258,6 +270,7 @@ export function buildDeb(opts: PackageOptions): string {
     copy(join(ROOT, 'systemd/maglevd.tmpfiles.conf'), join(stage, 'usr/lib/tmpfiles.d/maglevd.conf'));
     write(join(stage, 'usr/lib/sysctl.d/60-maglevd.conf'), SYSCTL);
 
+    write(join(stage, 'etc/default/maglevd'), DEFAULTS_FILE);
     const example = join(ROOT, 'examples/maglev.yaml');
     if (existsSync(example)) copy(example, join(stage, 'etc/maglev/maglev.yaml'));
     else {
@@ -286,7 +299,7 @@ export function buildDeb(opts: PackageOptions): string {
       join(debian, 'control'),
       controlFile({ version: debVersion(pkg.version), arch: arch.deb, installedSizeKiB }),
     );
-    write(join(debian, 'conffiles'), '/etc/maglev/maglev.yaml\n');
+    write(join(debian, 'conffiles'), '/etc/default/maglevd\n/etc/maglev/maglev.yaml\n');
     write(join(debian, 'postinst'), POSTINST, 0o755);
     write(join(debian, 'prerm'), PRERM, 0o755);
     write(join(debian, 'postrm'), POSTRM, 0o755);

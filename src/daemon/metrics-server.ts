@@ -12,7 +12,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** Rendering the registry must finish within this, or the scrape gets a 503 (never a hung connection). */
 const RENDER_TIMEOUT_MS = 5_000;
-/** Scrapers are few; more connections than this are refused by the kernel backlog, not queued here. */
+/** Scrapers are few; Node closes connections beyond this as soon as it accepts them. */
 const MAX_CONNECTIONS = 32;
 
 export interface ListenAddress {

@@ -188,7 +188,7 @@ export function createNotifier(opts: NotifierOptions = {}): Notifier {
   let fd = -1;
   let closed = false;
   let failing = false;
-  let watchdog: (Watchdog & { stop(): void }) | undefined;
+  let watchdog: Watchdog | undefined;
 
   const fail = (error: string): NotifyResult => {
     if (!failing && logger !== undefined) logEvent(logger, 'sd-notify-error', { socket: socketValue, error });

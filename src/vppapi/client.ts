@@ -6,6 +6,7 @@ import { MaglevError } from '../util/errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import {
   type ConnectionStats,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   type EventSubscription,
   VppConnection,
   type VppConnectionOptions,
@@ -280,7 +281,12 @@ export class VppClient {
       this.conn = undefined;
       this.lost(reason, cause instanceof Error ? cause : undefined);
     });
+    // A unix connect normally completes or fails at once; a full listen backlog can leave it hanging.
+    const connectMs = this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const connectTimer = setTimeout(() => conn.destroy(`connect timed out after ${connectMs} ms`), connectMs);
+    conn.onClose(() => clearTimeout(connectTimer));
     socket.once('connect', () => {
+      clearTimeout(connectTimer);
       conn.handshake().then(
         (info) => {
           if (this.conn !== conn || this.current === 'closed') return;

@@ -1,4 +1,5 @@
 // sd_notify against a real unix datagram socket standing in for systemd: path and abstract names, every message.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -175,5 +176,28 @@ describe('systemd notify', () => {
     expect(notifySocketAddress(`/${'x'.repeat(107)}`)).toBeInstanceOf(Error);
     expect(notifySocketAddress(`@${'x'.repeat(107)}`)).toBeInstanceOf(Buffer);
     expect(notifySocketAddress('')).toBeInstanceOf(Error);
+  });
+
+  it('works as systemd runs it: a child process reading NOTIFY_SOCKET and WATCHDOG_PID from its environment', () => {
+    const s = fake('abstract');
+    const module = new URL('../../src/daemon/systemd-notify.ts', import.meta.url).pathname;
+    const script = [
+      `import { createNotifier } from ${JSON.stringify(module)};`,
+      'const n = createNotifier();',
+      "n.ready('started');",
+      'const w = n.startWatchdog();',
+      'w?.stop();',
+      'n.stopping();',
+      'n.close();',
+    ].join('\n');
+    // `exec` keeps the shell's pid, so WATCHDOG_PID=$$ names the node process, as systemd's MAINPID would.
+    const r = spawnSync(
+      'sh',
+      ['-c', `WATCHDOG_PID=$$ exec "${process.execPath}" --import tsx --input-type=module -e "$0"`, script],
+      { env: { ...process.env, NOTIFY_SOCKET: s.notifySocket, WATCHDOG_USEC: '30000000' }, encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(s.drain()).toEqual(['READY=1\nSTATUS=started\n', 'WATCHDOG=1\n', 'STOPPING=1\n']);
   });
 });

@@ -133,8 +133,9 @@ describe('package-deb', () => {
       }
       expect(files).toMatch(/^-rwxr-xr-x root\/root .* \.\/usr\/sbin\/maglevd$/m);
       expect(execFileSync('dpkg-deb', ['-I', deb, 'conffiles'], { encoding: 'utf8' })).toBe(
-        '/etc/maglev/maglev.yaml\n',
+        '/etc/default/maglevd\n/etc/maglev/maglev.yaml\n',
       );
+      expect(files).toContain('./etc/default/maglevd');
 
       // Unpacked outside the repository, so nothing resolves from the repository's node_modules.
       const tree = join(scratch, 'root');

@@ -176,10 +176,13 @@ describe('VppServer protocol', () => {
     expect((raw.payloads[1] as Buffer).readUInt32BE(2)).toBe(9);
   });
 
-  it('renumbers every non-memclnt ID when asked, keeping memclnt fixed', async () => {
+  it('numbers all 850 generated messages by default, memclnt first; renumbering moves all but memclnt', async () => {
     fake = await FakeVpp.start({ renumberOffset: 100 });
     const plain = await FakeVpp.start();
     try {
+      expect(plain.vpp.messageCount).toBe(850);
+      expect(plain.idOf(SockclntCreateDef)).toBe(15);
+      expect(fake.idOf(SockclntCreateDef)).toBe(15);
       expect(fake.idOf(ControlPingDef)).toBe(23);
       expect(fake.idOf(ShowVersionDef)).toBe(plain.idOf(ShowVersionDef) + 100);
     } finally {

@@ -84,6 +84,26 @@ describe('FrameDecoder', () => {
     );
   });
 
+  it('turns random bytes into frames or FrameTooLargeError, never anything else (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 2_000 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (bytes, cuts) => {
+          const d = new FrameDecoder(4_096);
+          let total = 0;
+          try {
+            for (const c of splitAt(bytes, cuts)) d.push(c, (p) => (total += 16 + p.length));
+          } catch (e) {
+            expect(e).toBeInstanceOf(FrameTooLargeError);
+            return;
+          }
+          expect(total + d.buffered + (d.idle ? 0 : 16)).toBeGreaterThanOrEqual(bytes.length);
+        },
+      ),
+    );
+  });
+
   it('holds a partial frame until the rest arrives', () => {
     const d = new FrameDecoder();
     const frame = encodeFrame(Uint8Array.of(0, 24, 1, 2));

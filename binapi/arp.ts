@@ -96,7 +96,7 @@ function decodeProxyArpAddDel(p: Uint8Array): ProxyArpAddDel {
 }
 
 /** MessageDef of proxy_arp_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ProxyArpAddDelDef: MessageDef<ProxyArpAddDelInput, ProxyArpAddDel> = {
+export const ProxyArpAddDelDef: MessageDef<ProxyArpAddDelInput, ProxyArpAddDel, MessageDef<ProxyArpAddDelReplyInput, ProxyArpAddDelReply>> = {
   name: 'proxy_arp_add_del',
   crc: '0x1823c3e7',
   nameCrc: 'proxy_arp_add_del_1823c3e7',
@@ -104,7 +104,7 @@ export const ProxyArpAddDelDef: MessageDef<ProxyArpAddDelInput, ProxyArpAddDel> 
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return ProxyArpAddDelReplyDef; },
+  get reply(): MessageDef<ProxyArpAddDelReplyInput, ProxyArpAddDelReply> { return ProxyArpAddDelReplyDef; },
   encode: encodeProxyArpAddDel,
   decode: decodeProxyArpAddDel,
 };
@@ -211,7 +211,7 @@ function decodeProxyArpDump(p: Uint8Array): ProxyArpDump {
 }
 
 /** MessageDef of proxy_arp_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ProxyArpDumpDef: MessageDef<ProxyArpDumpInput, ProxyArpDump> = {
+export const ProxyArpDumpDef: MessageDef<ProxyArpDumpInput, ProxyArpDump, MessageDef<ProxyArpDetailsInput, ProxyArpDetails>> = {
   name: 'proxy_arp_dump',
   crc: '0x51077d14',
   nameCrc: 'proxy_arp_dump_51077d14',
@@ -219,7 +219,7 @@ export const ProxyArpDumpDef: MessageDef<ProxyArpDumpInput, ProxyArpDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ProxyArpDetailsDef; },
+  get reply(): MessageDef<ProxyArpDetailsInput, ProxyArpDetails> { return ProxyArpDetailsDef; },
   stream: true,
   encode: encodeProxyArpDump,
   decode: decodeProxyArpDump,
@@ -357,7 +357,7 @@ function decodeProxyArpIntfcEnableDisable(p: Uint8Array): ProxyArpIntfcEnableDis
 }
 
 /** MessageDef of proxy_arp_intfc_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ProxyArpIntfcEnableDisableDef: MessageDef<ProxyArpIntfcEnableDisableInput, ProxyArpIntfcEnableDisable> = {
+export const ProxyArpIntfcEnableDisableDef: MessageDef<ProxyArpIntfcEnableDisableInput, ProxyArpIntfcEnableDisable, MessageDef<ProxyArpIntfcEnableDisableReplyInput, ProxyArpIntfcEnableDisableReply>> = {
   name: 'proxy_arp_intfc_enable_disable',
   crc: '0xae6cfcfb',
   nameCrc: 'proxy_arp_intfc_enable_disable_ae6cfcfb',
@@ -365,7 +365,7 @@ export const ProxyArpIntfcEnableDisableDef: MessageDef<ProxyArpIntfcEnableDisabl
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return ProxyArpIntfcEnableDisableReplyDef; },
+  get reply(): MessageDef<ProxyArpIntfcEnableDisableReplyInput, ProxyArpIntfcEnableDisableReply> { return ProxyArpIntfcEnableDisableReplyDef; },
   encode: encodeProxyArpIntfcEnableDisable,
   decode: decodeProxyArpIntfcEnableDisable,
 };
@@ -472,7 +472,7 @@ function decodeProxyArpIntfcDump(p: Uint8Array): ProxyArpIntfcDump {
 }
 
 /** MessageDef of proxy_arp_intfc_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ProxyArpIntfcDumpDef: MessageDef<ProxyArpIntfcDumpInput, ProxyArpIntfcDump> = {
+export const ProxyArpIntfcDumpDef: MessageDef<ProxyArpIntfcDumpInput, ProxyArpIntfcDump, MessageDef<ProxyArpIntfcDetailsInput, ProxyArpIntfcDetails>> = {
   name: 'proxy_arp_intfc_dump',
   crc: '0x51077d14',
   nameCrc: 'proxy_arp_intfc_dump_51077d14',
@@ -480,7 +480,7 @@ export const ProxyArpIntfcDumpDef: MessageDef<ProxyArpIntfcDumpInput, ProxyArpIn
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ProxyArpIntfcDetailsDef; },
+  get reply(): MessageDef<ProxyArpIntfcDetailsInput, ProxyArpIntfcDetails> { return ProxyArpIntfcDetailsDef; },
   stream: true,
   encode: encodeProxyArpIntfcDump,
   decode: decodeProxyArpIntfcDump,

@@ -72,7 +72,7 @@ function decodeBfdUdpSetEchoSource(p: Uint8Array): BfdUdpSetEchoSource {
 }
 
 /** MessageDef of bfd_udp_set_echo_source: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpSetEchoSourceDef: MessageDef<BfdUdpSetEchoSourceInput, BfdUdpSetEchoSource> = {
+export const BfdUdpSetEchoSourceDef: MessageDef<BfdUdpSetEchoSourceInput, BfdUdpSetEchoSource, MessageDef<BfdUdpSetEchoSourceReplyInput, BfdUdpSetEchoSourceReply>> = {
   name: 'bfd_udp_set_echo_source',
   crc: '0xf9e6675e',
   nameCrc: 'bfd_udp_set_echo_source_f9e6675e',
@@ -80,7 +80,7 @@ export const BfdUdpSetEchoSourceDef: MessageDef<BfdUdpSetEchoSourceInput, BfdUdp
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpSetEchoSourceReplyDef; },
+  get reply(): MessageDef<BfdUdpSetEchoSourceReplyInput, BfdUdpSetEchoSourceReply> { return BfdUdpSetEchoSourceReplyDef; },
   encode: encodeBfdUdpSetEchoSource,
   decode: decodeBfdUdpSetEchoSource,
 };
@@ -189,7 +189,7 @@ function decodeBfdUdpDelEchoSource(p: Uint8Array): BfdUdpDelEchoSource {
 }
 
 /** MessageDef of bfd_udp_del_echo_source: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpDelEchoSourceDef: MessageDef<BfdUdpDelEchoSourceInput, BfdUdpDelEchoSource> = {
+export const BfdUdpDelEchoSourceDef: MessageDef<BfdUdpDelEchoSourceInput, BfdUdpDelEchoSource, MessageDef<BfdUdpDelEchoSourceReplyInput, BfdUdpDelEchoSourceReply>> = {
   name: 'bfd_udp_del_echo_source',
   crc: '0x51077d14',
   nameCrc: 'bfd_udp_del_echo_source_51077d14',
@@ -197,7 +197,7 @@ export const BfdUdpDelEchoSourceDef: MessageDef<BfdUdpDelEchoSourceInput, BfdUdp
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpDelEchoSourceReplyDef; },
+  get reply(): MessageDef<BfdUdpDelEchoSourceReplyInput, BfdUdpDelEchoSourceReply> { return BfdUdpDelEchoSourceReplyDef; },
   encode: encodeBfdUdpDelEchoSource,
   decode: decodeBfdUdpDelEchoSource,
 };
@@ -306,7 +306,7 @@ function decodeBfdUdpGetEchoSource(p: Uint8Array): BfdUdpGetEchoSource {
 }
 
 /** MessageDef of bfd_udp_get_echo_source: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpGetEchoSourceDef: MessageDef<BfdUdpGetEchoSourceInput, BfdUdpGetEchoSource> = {
+export const BfdUdpGetEchoSourceDef: MessageDef<BfdUdpGetEchoSourceInput, BfdUdpGetEchoSource, MessageDef<BfdUdpGetEchoSourceReplyInput, BfdUdpGetEchoSourceReply>> = {
   name: 'bfd_udp_get_echo_source',
   crc: '0x51077d14',
   nameCrc: 'bfd_udp_get_echo_source_51077d14',
@@ -314,7 +314,7 @@ export const BfdUdpGetEchoSourceDef: MessageDef<BfdUdpGetEchoSourceInput, BfdUdp
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpGetEchoSourceReplyDef; },
+  get reply(): MessageDef<BfdUdpGetEchoSourceReplyInput, BfdUdpGetEchoSourceReply> { return BfdUdpGetEchoSourceReplyDef; },
   encode: encodeBfdUdpGetEchoSource,
   decode: decodeBfdUdpGetEchoSource,
 };
@@ -582,7 +582,7 @@ function decodeBfdUdpAdd(p: Uint8Array): BfdUdpAdd {
 }
 
 /** MessageDef of bfd_udp_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpAddDef: MessageDef<BfdUdpAddInput, BfdUdpAdd> = {
+export const BfdUdpAddDef: MessageDef<BfdUdpAddInput, BfdUdpAdd, MessageDef<BfdUdpAddReplyInput, BfdUdpAddReply>> = {
   name: 'bfd_udp_add',
   crc: '0x939cd26a',
   nameCrc: 'bfd_udp_add_939cd26a',
@@ -590,7 +590,7 @@ export const BfdUdpAddDef: MessageDef<BfdUdpAddInput, BfdUdpAdd> = {
   kind: 'request',
   minSize: 63,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpAddReplyDef; },
+  get reply(): MessageDef<BfdUdpAddReplyInput, BfdUdpAddReply> { return BfdUdpAddReplyDef; },
   encode: encodeBfdUdpAdd,
   decode: decodeBfdUdpAdd,
 };
@@ -788,7 +788,7 @@ function decodeBfdUdpUpd(p: Uint8Array): BfdUdpUpd {
 }
 
 /** MessageDef of bfd_udp_upd: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpUpdDef: MessageDef<BfdUdpUpdInput, BfdUdpUpd> = {
+export const BfdUdpUpdDef: MessageDef<BfdUdpUpdInput, BfdUdpUpd, MessageDef<BfdUdpUpdReplyInput, BfdUdpUpdReply>> = {
   name: 'bfd_udp_upd',
   crc: '0x939cd26a',
   nameCrc: 'bfd_udp_upd_939cd26a',
@@ -796,7 +796,7 @@ export const BfdUdpUpdDef: MessageDef<BfdUdpUpdInput, BfdUdpUpd> = {
   kind: 'request',
   minSize: 63,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpUpdReplyDef; },
+  get reply(): MessageDef<BfdUdpUpdReplyInput, BfdUdpUpdReply> { return BfdUdpUpdReplyDef; },
   encode: encodeBfdUdpUpd,
   decode: decodeBfdUdpUpd,
 };
@@ -993,7 +993,7 @@ function decodeBfdUdpMod(p: Uint8Array): BfdUdpMod {
 }
 
 /** MessageDef of bfd_udp_mod: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpModDef: MessageDef<BfdUdpModInput, BfdUdpMod> = {
+export const BfdUdpModDef: MessageDef<BfdUdpModInput, BfdUdpMod, MessageDef<BfdUdpModReplyInput, BfdUdpModReply>> = {
   name: 'bfd_udp_mod',
   crc: '0x913df085',
   nameCrc: 'bfd_udp_mod_913df085',
@@ -1001,7 +1001,7 @@ export const BfdUdpModDef: MessageDef<BfdUdpModInput, BfdUdpMod> = {
   kind: 'request',
   minSize: 57,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpModReplyDef; },
+  get reply(): MessageDef<BfdUdpModReplyInput, BfdUdpModReply> { return BfdUdpModReplyDef; },
   encode: encodeBfdUdpMod,
   decode: decodeBfdUdpMod,
 };
@@ -1167,7 +1167,7 @@ function decodeBfdUdpDel(p: Uint8Array): BfdUdpDel {
 }
 
 /** MessageDef of bfd_udp_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpDelDef: MessageDef<BfdUdpDelInput, BfdUdpDel> = {
+export const BfdUdpDelDef: MessageDef<BfdUdpDelInput, BfdUdpDel, MessageDef<BfdUdpDelReplyInput, BfdUdpDelReply>> = {
   name: 'bfd_udp_del',
   crc: '0xdcb13a89',
   nameCrc: 'bfd_udp_del_dcb13a89',
@@ -1175,7 +1175,7 @@ export const BfdUdpDelDef: MessageDef<BfdUdpDelInput, BfdUdpDel> = {
   kind: 'request',
   minSize: 48,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpDelReplyDef; },
+  get reply(): MessageDef<BfdUdpDelReplyInput, BfdUdpDelReply> { return BfdUdpDelReplyDef; },
   encode: encodeBfdUdpDel,
   decode: decodeBfdUdpDel,
 };
@@ -1284,7 +1284,7 @@ function decodeBfdUdpSessionDump(p: Uint8Array): BfdUdpSessionDump {
 }
 
 /** MessageDef of bfd_udp_session_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpSessionDumpDef: MessageDef<BfdUdpSessionDumpInput, BfdUdpSessionDump> = {
+export const BfdUdpSessionDumpDef: MessageDef<BfdUdpSessionDumpInput, BfdUdpSessionDump, MessageDef<BfdUdpSessionDetailsInput, BfdUdpSessionDetails>> = {
   name: 'bfd_udp_session_dump',
   crc: '0x51077d14',
   nameCrc: 'bfd_udp_session_dump_51077d14',
@@ -1292,7 +1292,7 @@ export const BfdUdpSessionDumpDef: MessageDef<BfdUdpSessionDumpInput, BfdUdpSess
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpSessionDetailsDef; },
+  get reply(): MessageDef<BfdUdpSessionDetailsInput, BfdUdpSessionDetails> { return BfdUdpSessionDetailsDef; },
   stream: true,
   encode: encodeBfdUdpSessionDump,
   decode: decodeBfdUdpSessionDump,
@@ -1578,7 +1578,7 @@ function decodeBfdUdpSessionSetFlags(p: Uint8Array): BfdUdpSessionSetFlags {
 }
 
 /** MessageDef of bfd_udp_session_set_flags: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpSessionSetFlagsDef: MessageDef<BfdUdpSessionSetFlagsInput, BfdUdpSessionSetFlags> = {
+export const BfdUdpSessionSetFlagsDef: MessageDef<BfdUdpSessionSetFlagsInput, BfdUdpSessionSetFlags, MessageDef<BfdUdpSessionSetFlagsReplyInput, BfdUdpSessionSetFlagsReply>> = {
   name: 'bfd_udp_session_set_flags',
   crc: '0x04b4bdfd',
   nameCrc: 'bfd_udp_session_set_flags_04b4bdfd',
@@ -1586,7 +1586,7 @@ export const BfdUdpSessionSetFlagsDef: MessageDef<BfdUdpSessionSetFlagsInput, Bf
   kind: 'request',
   minSize: 52,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpSessionSetFlagsReplyDef; },
+  get reply(): MessageDef<BfdUdpSessionSetFlagsReplyInput, BfdUdpSessionSetFlagsReply> { return BfdUdpSessionSetFlagsReplyDef; },
   encode: encodeBfdUdpSessionSetFlags,
   decode: decodeBfdUdpSessionSetFlags,
 };
@@ -1711,7 +1711,7 @@ function decodeWantBfdEvents(p: Uint8Array): WantBfdEvents {
 }
 
 /** MessageDef of want_bfd_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantBfdEventsDef: MessageDef<WantBfdEventsInput, WantBfdEvents> = {
+export const WantBfdEventsDef: MessageDef<WantBfdEventsInput, WantBfdEvents, MessageDef<WantBfdEventsReplyInput, WantBfdEventsReply>> = {
   name: 'want_bfd_events',
   crc: '0xc5e2af94',
   nameCrc: 'want_bfd_events_c5e2af94',
@@ -1719,7 +1719,7 @@ export const WantBfdEventsDef: MessageDef<WantBfdEventsInput, WantBfdEvents> = {
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return WantBfdEventsReplyDef; },
+  get reply(): MessageDef<WantBfdEventsReplyInput, WantBfdEventsReply> { return WantBfdEventsReplyDef; },
   get events(): readonly MessageDef[] { return [BfdUdpSessionEventDef]; },
   encode: encodeWantBfdEvents,
   decode: decodeWantBfdEvents,
@@ -2018,7 +2018,7 @@ function decodeBfdAuthSetKey(p: Uint8Array): BfdAuthSetKey {
 }
 
 /** MessageDef of bfd_auth_set_key: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdAuthSetKeyDef: MessageDef<BfdAuthSetKeyInput, BfdAuthSetKey> = {
+export const BfdAuthSetKeyDef: MessageDef<BfdAuthSetKeyInput, BfdAuthSetKey, MessageDef<BfdAuthSetKeyReplyInput, BfdAuthSetKeyReply>> = {
   name: 'bfd_auth_set_key',
   crc: '0x690b8877',
   nameCrc: 'bfd_auth_set_key_690b8877',
@@ -2026,7 +2026,7 @@ export const BfdAuthSetKeyDef: MessageDef<BfdAuthSetKeyInput, BfdAuthSetKey> = {
   kind: 'request',
   minSize: 36,
   fixedSize: true,
-  get reply(): MessageDef { return BfdAuthSetKeyReplyDef; },
+  get reply(): MessageDef<BfdAuthSetKeyReplyInput, BfdAuthSetKeyReply> { return BfdAuthSetKeyReplyDef; },
   encode: encodeBfdAuthSetKey,
   decode: decodeBfdAuthSetKey,
 };
@@ -2145,7 +2145,7 @@ function decodeBfdAuthDelKey(p: Uint8Array): BfdAuthDelKey {
 }
 
 /** MessageDef of bfd_auth_del_key: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdAuthDelKeyDef: MessageDef<BfdAuthDelKeyInput, BfdAuthDelKey> = {
+export const BfdAuthDelKeyDef: MessageDef<BfdAuthDelKeyInput, BfdAuthDelKey, MessageDef<BfdAuthDelKeyReplyInput, BfdAuthDelKeyReply>> = {
   name: 'bfd_auth_del_key',
   crc: '0x65310b22',
   nameCrc: 'bfd_auth_del_key_65310b22',
@@ -2153,7 +2153,7 @@ export const BfdAuthDelKeyDef: MessageDef<BfdAuthDelKeyInput, BfdAuthDelKey> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BfdAuthDelKeyReplyDef; },
+  get reply(): MessageDef<BfdAuthDelKeyReplyInput, BfdAuthDelKeyReply> { return BfdAuthDelKeyReplyDef; },
   encode: encodeBfdAuthDelKey,
   decode: decodeBfdAuthDelKey,
 };
@@ -2262,7 +2262,7 @@ function decodeBfdAuthKeysDump(p: Uint8Array): BfdAuthKeysDump {
 }
 
 /** MessageDef of bfd_auth_keys_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdAuthKeysDumpDef: MessageDef<BfdAuthKeysDumpInput, BfdAuthKeysDump> = {
+export const BfdAuthKeysDumpDef: MessageDef<BfdAuthKeysDumpInput, BfdAuthKeysDump, MessageDef<BfdAuthKeysDetailsInput, BfdAuthKeysDetails>> = {
   name: 'bfd_auth_keys_dump',
   crc: '0x51077d14',
   nameCrc: 'bfd_auth_keys_dump_51077d14',
@@ -2270,7 +2270,7 @@ export const BfdAuthKeysDumpDef: MessageDef<BfdAuthKeysDumpInput, BfdAuthKeysDum
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdAuthKeysDetailsDef; },
+  get reply(): MessageDef<BfdAuthKeysDetailsInput, BfdAuthKeysDetails> { return BfdAuthKeysDetailsDef; },
   stream: true,
   encode: encodeBfdAuthKeysDump,
   decode: decodeBfdAuthKeysDump,
@@ -2483,7 +2483,7 @@ function decodeBfdUdpAuthActivate(p: Uint8Array): BfdUdpAuthActivate {
 }
 
 /** MessageDef of bfd_udp_auth_activate: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpAuthActivateDef: MessageDef<BfdUdpAuthActivateInput, BfdUdpAuthActivate> = {
+export const BfdUdpAuthActivateDef: MessageDef<BfdUdpAuthActivateInput, BfdUdpAuthActivate, MessageDef<BfdUdpAuthActivateReplyInput, BfdUdpAuthActivateReply>> = {
   name: 'bfd_udp_auth_activate',
   crc: '0x21fd1bdb',
   nameCrc: 'bfd_udp_auth_activate_21fd1bdb',
@@ -2491,7 +2491,7 @@ export const BfdUdpAuthActivateDef: MessageDef<BfdUdpAuthActivateInput, BfdUdpAu
   kind: 'request',
   minSize: 54,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpAuthActivateReplyDef; },
+  get reply(): MessageDef<BfdUdpAuthActivateReplyInput, BfdUdpAuthActivateReply> { return BfdUdpAuthActivateReplyDef; },
   encode: encodeBfdUdpAuthActivate,
   decode: decodeBfdUdpAuthActivate,
 };
@@ -2665,7 +2665,7 @@ function decodeBfdUdpAuthDeactivate(p: Uint8Array): BfdUdpAuthDeactivate {
 }
 
 /** MessageDef of bfd_udp_auth_deactivate: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpAuthDeactivateDef: MessageDef<BfdUdpAuthDeactivateInput, BfdUdpAuthDeactivate> = {
+export const BfdUdpAuthDeactivateDef: MessageDef<BfdUdpAuthDeactivateInput, BfdUdpAuthDeactivate, MessageDef<BfdUdpAuthDeactivateReplyInput, BfdUdpAuthDeactivateReply>> = {
   name: 'bfd_udp_auth_deactivate',
   crc: '0x9a05e2e0',
   nameCrc: 'bfd_udp_auth_deactivate_9a05e2e0',
@@ -2673,7 +2673,7 @@ export const BfdUdpAuthDeactivateDef: MessageDef<BfdUdpAuthDeactivateInput, BfdU
   kind: 'request',
   minSize: 49,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpAuthDeactivateReplyDef; },
+  get reply(): MessageDef<BfdUdpAuthDeactivateReplyInput, BfdUdpAuthDeactivateReply> { return BfdUdpAuthDeactivateReplyDef; },
   encode: encodeBfdUdpAuthDeactivate,
   decode: decodeBfdUdpAuthDeactivate,
 };
@@ -2782,7 +2782,7 @@ function decodeBfdUdpEnableMultihop(p: Uint8Array): BfdUdpEnableMultihop {
 }
 
 /** MessageDef of bfd_udp_enable_multihop: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpEnableMultihopDef: MessageDef<BfdUdpEnableMultihopInput, BfdUdpEnableMultihop> = {
+export const BfdUdpEnableMultihopDef: MessageDef<BfdUdpEnableMultihopInput, BfdUdpEnableMultihop, MessageDef<BfdUdpEnableMultihopReplyInput, BfdUdpEnableMultihopReply>> = {
   name: 'bfd_udp_enable_multihop',
   crc: '0x51077d14',
   nameCrc: 'bfd_udp_enable_multihop_51077d14',
@@ -2790,7 +2790,7 @@ export const BfdUdpEnableMultihopDef: MessageDef<BfdUdpEnableMultihopInput, BfdU
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpEnableMultihopReplyDef; },
+  get reply(): MessageDef<BfdUdpEnableMultihopReplyInput, BfdUdpEnableMultihopReply> { return BfdUdpEnableMultihopReplyDef; },
   encode: encodeBfdUdpEnableMultihop,
   decode: decodeBfdUdpEnableMultihop,
 };
@@ -2907,7 +2907,7 @@ function decodeBfdUdpSetTos(p: Uint8Array): BfdUdpSetTos {
 }
 
 /** MessageDef of bfd_udp_set_tos: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpSetTosDef: MessageDef<BfdUdpSetTosInput, BfdUdpSetTos> = {
+export const BfdUdpSetTosDef: MessageDef<BfdUdpSetTosInput, BfdUdpSetTos, MessageDef<BfdUdpSetTosReplyInput, BfdUdpSetTosReply>> = {
   name: 'bfd_udp_set_tos',
   crc: '0x00fe25ce',
   nameCrc: 'bfd_udp_set_tos_00fe25ce',
@@ -2915,7 +2915,7 @@ export const BfdUdpSetTosDef: MessageDef<BfdUdpSetTosInput, BfdUdpSetTos> = {
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpSetTosReplyDef; },
+  get reply(): MessageDef<BfdUdpSetTosReplyInput, BfdUdpSetTosReply> { return BfdUdpSetTosReplyDef; },
   encode: encodeBfdUdpSetTos,
   decode: decodeBfdUdpSetTos,
 };
@@ -3018,7 +3018,7 @@ function decodeBfdUdpGetTos(p: Uint8Array): BfdUdpGetTos {
 }
 
 /** MessageDef of bfd_udp_get_tos: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BfdUdpGetTosDef: MessageDef<BfdUdpGetTosInput, BfdUdpGetTos> = {
+export const BfdUdpGetTosDef: MessageDef<BfdUdpGetTosInput, BfdUdpGetTos, MessageDef<BfdUdpGetTosReplyInput, BfdUdpGetTosReply>> = {
   name: 'bfd_udp_get_tos',
   crc: '0x51077d14',
   nameCrc: 'bfd_udp_get_tos_51077d14',
@@ -3026,7 +3026,7 @@ export const BfdUdpGetTosDef: MessageDef<BfdUdpGetTosInput, BfdUdpGetTos> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BfdUdpGetTosReplyDef; },
+  get reply(): MessageDef<BfdUdpGetTosReplyInput, BfdUdpGetTosReply> { return BfdUdpGetTosReplyDef; },
   encode: encodeBfdUdpGetTos,
   decode: decodeBfdUdpGetTos,
 };

@@ -127,7 +127,7 @@ function decodeBierTableAddDel(p: Uint8Array): BierTableAddDel {
 }
 
 /** MessageDef of bier_table_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierTableAddDelDef: MessageDef<BierTableAddDelInput, BierTableAddDel> = {
+export const BierTableAddDelDef: MessageDef<BierTableAddDelInput, BierTableAddDel, MessageDef<BierTableAddDelReplyInput, BierTableAddDelReply>> = {
   name: 'bier_table_add_del',
   crc: '0x35e59209',
   nameCrc: 'bier_table_add_del_35e59209',
@@ -135,7 +135,7 @@ export const BierTableAddDelDef: MessageDef<BierTableAddDelInput, BierTableAddDe
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return BierTableAddDelReplyDef; },
+  get reply(): MessageDef<BierTableAddDelReplyInput, BierTableAddDelReply> { return BierTableAddDelReplyDef; },
   encode: encodeBierTableAddDel,
   decode: decodeBierTableAddDel,
 };
@@ -238,7 +238,7 @@ function decodeBierTableDump(p: Uint8Array): BierTableDump {
 }
 
 /** MessageDef of bier_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierTableDumpDef: MessageDef<BierTableDumpInput, BierTableDump> = {
+export const BierTableDumpDef: MessageDef<BierTableDumpInput, BierTableDump, MessageDef<BierTableDetailsInput, BierTableDetails>> = {
   name: 'bier_table_dump',
   crc: '0x51077d14',
   nameCrc: 'bier_table_dump_51077d14',
@@ -246,7 +246,7 @@ export const BierTableDumpDef: MessageDef<BierTableDumpInput, BierTableDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BierTableDetailsDef; },
+  get reply(): MessageDef<BierTableDetailsInput, BierTableDetails> { return BierTableDetailsDef; },
   stream: true,
   encode: encodeBierTableDump,
   decode: decodeBierTableDump,
@@ -501,7 +501,7 @@ function decodeBierRouteAddDel(p: Uint8Array): BierRouteAddDel {
 }
 
 /** MessageDef of bier_route_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierRouteAddDelDef: MessageDef<BierRouteAddDelInput, BierRouteAddDel> = {
+export const BierRouteAddDelDef: MessageDef<BierRouteAddDelInput, BierRouteAddDel, MessageDef<BierRouteAddDelReplyInput, BierRouteAddDelReply>> = {
   name: 'bier_route_add_del',
   crc: '0xfd02f3ea',
   nameCrc: 'bier_route_add_del_fd02f3ea',
@@ -509,7 +509,7 @@ export const BierRouteAddDelDef: MessageDef<BierRouteAddDelInput, BierRouteAddDe
   kind: 'request',
   minSize: 20,
   fixedSize: false,
-  get reply(): MessageDef { return BierRouteAddDelReplyDef; },
+  get reply(): MessageDef<BierRouteAddDelReplyInput, BierRouteAddDelReply> { return BierRouteAddDelReplyDef; },
   encode: encodeBierRouteAddDel,
   decode: decodeBierRouteAddDel,
 };
@@ -626,7 +626,7 @@ function decodeBierRouteDump(p: Uint8Array): BierRouteDump {
 }
 
 /** MessageDef of bier_route_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierRouteDumpDef: MessageDef<BierRouteDumpInput, BierRouteDump> = {
+export const BierRouteDumpDef: MessageDef<BierRouteDumpInput, BierRouteDump, MessageDef<BierRouteDetailsInput, BierRouteDetails>> = {
   name: 'bier_route_dump',
   crc: '0x38339846',
   nameCrc: 'bier_route_dump_38339846',
@@ -634,7 +634,7 @@ export const BierRouteDumpDef: MessageDef<BierRouteDumpInput, BierRouteDump> = {
   kind: 'request',
   minSize: 13,
   fixedSize: true,
-  get reply(): MessageDef { return BierRouteDetailsDef; },
+  get reply(): MessageDef<BierRouteDetailsInput, BierRouteDetails> { return BierRouteDetailsDef; },
   stream: true,
   encode: encodeBierRouteDump,
   decode: decodeBierRouteDump,
@@ -913,7 +913,7 @@ function decodeBierImpAdd(p: Uint8Array): BierImpAdd {
 }
 
 /** MessageDef of bier_imp_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierImpAddDef: MessageDef<BierImpAddInput, BierImpAdd> = {
+export const BierImpAddDef: MessageDef<BierImpAddInput, BierImpAdd, MessageDef<BierImpAddReplyInput, BierImpAddReply>> = {
   name: 'bier_imp_add',
   crc: '0x3856dc3d',
   nameCrc: 'bier_imp_add_3856dc3d',
@@ -921,7 +921,7 @@ export const BierImpAddDef: MessageDef<BierImpAddInput, BierImpAdd> = {
   kind: 'request',
   minSize: 16,
   fixedSize: false,
-  get reply(): MessageDef { return BierImpAddReplyDef; },
+  get reply(): MessageDef<BierImpAddReplyInput, BierImpAddReply> { return BierImpAddReplyDef; },
   encode: encodeBierImpAdd,
   decode: decodeBierImpAdd,
 };
@@ -1053,7 +1053,7 @@ function decodeBierImpDel(p: Uint8Array): BierImpDel {
 }
 
 /** MessageDef of bier_imp_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierImpDelDef: MessageDef<BierImpDelInput, BierImpDel> = {
+export const BierImpDelDef: MessageDef<BierImpDelInput, BierImpDel, MessageDef<BierImpDelReplyInput, BierImpDelReply>> = {
   name: 'bier_imp_del',
   crc: '0x7d45edf6',
   nameCrc: 'bier_imp_del_7d45edf6',
@@ -1061,7 +1061,7 @@ export const BierImpDelDef: MessageDef<BierImpDelInput, BierImpDel> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BierImpDelReplyDef; },
+  get reply(): MessageDef<BierImpDelReplyInput, BierImpDelReply> { return BierImpDelReplyDef; },
   encode: encodeBierImpDel,
   decode: decodeBierImpDel,
 };
@@ -1164,7 +1164,7 @@ function decodeBierImpDump(p: Uint8Array): BierImpDump {
 }
 
 /** MessageDef of bier_imp_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierImpDumpDef: MessageDef<BierImpDumpInput, BierImpDump> = {
+export const BierImpDumpDef: MessageDef<BierImpDumpInput, BierImpDump, MessageDef<BierImpDetailsInput, BierImpDetails>> = {
   name: 'bier_imp_dump',
   crc: '0x51077d14',
   nameCrc: 'bier_imp_dump_51077d14',
@@ -1172,7 +1172,7 @@ export const BierImpDumpDef: MessageDef<BierImpDumpInput, BierImpDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BierImpDetailsDef; },
+  get reply(): MessageDef<BierImpDetailsInput, BierImpDetails> { return BierImpDetailsDef; },
   stream: true,
   encode: encodeBierImpDump,
   decode: decodeBierImpDump,
@@ -1337,7 +1337,7 @@ function decodeBierDispTableAddDel(p: Uint8Array): BierDispTableAddDel {
 }
 
 /** MessageDef of bier_disp_table_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierDispTableAddDelDef: MessageDef<BierDispTableAddDelInput, BierDispTableAddDel> = {
+export const BierDispTableAddDelDef: MessageDef<BierDispTableAddDelInput, BierDispTableAddDel, MessageDef<BierDispTableAddDelReplyInput, BierDispTableAddDelReply>> = {
   name: 'bier_disp_table_add_del',
   crc: '0x889657ac',
   nameCrc: 'bier_disp_table_add_del_889657ac',
@@ -1345,7 +1345,7 @@ export const BierDispTableAddDelDef: MessageDef<BierDispTableAddDelInput, BierDi
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return BierDispTableAddDelReplyDef; },
+  get reply(): MessageDef<BierDispTableAddDelReplyInput, BierDispTableAddDelReply> { return BierDispTableAddDelReplyDef; },
   encode: encodeBierDispTableAddDel,
   decode: decodeBierDispTableAddDel,
 };
@@ -1448,7 +1448,7 @@ function decodeBierDispTableDump(p: Uint8Array): BierDispTableDump {
 }
 
 /** MessageDef of bier_disp_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierDispTableDumpDef: MessageDef<BierDispTableDumpInput, BierDispTableDump> = {
+export const BierDispTableDumpDef: MessageDef<BierDispTableDumpInput, BierDispTableDump, MessageDef<BierDispTableDetailsInput, BierDispTableDetails>> = {
   name: 'bier_disp_table_dump',
   crc: '0x51077d14',
   nameCrc: 'bier_disp_table_dump_51077d14',
@@ -1456,7 +1456,7 @@ export const BierDispTableDumpDef: MessageDef<BierDispTableDumpInput, BierDispTa
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return BierDispTableDetailsDef; },
+  get reply(): MessageDef<BierDispTableDetailsInput, BierDispTableDetails> { return BierDispTableDetailsDef; },
   stream: true,
   encode: encodeBierDispTableDump,
   decode: decodeBierDispTableDump,
@@ -1708,7 +1708,7 @@ function decodeBierDispEntryAddDel(p: Uint8Array): BierDispEntryAddDel {
 }
 
 /** MessageDef of bier_disp_entry_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierDispEntryAddDelDef: MessageDef<BierDispEntryAddDelInput, BierDispEntryAddDel> = {
+export const BierDispEntryAddDelDef: MessageDef<BierDispEntryAddDelInput, BierDispEntryAddDel, MessageDef<BierDispEntryAddDelReplyInput, BierDispEntryAddDelReply>> = {
   name: 'bier_disp_entry_add_del',
   crc: '0x9eb80cb4',
   nameCrc: 'bier_disp_entry_add_del_9eb80cb4',
@@ -1716,7 +1716,7 @@ export const BierDispEntryAddDelDef: MessageDef<BierDispEntryAddDelInput, BierDi
   kind: 'request',
   minSize: 19,
   fixedSize: false,
-  get reply(): MessageDef { return BierDispEntryAddDelReplyDef; },
+  get reply(): MessageDef<BierDispEntryAddDelReplyInput, BierDispEntryAddDelReply> { return BierDispEntryAddDelReplyDef; },
   encode: encodeBierDispEntryAddDel,
   decode: decodeBierDispEntryAddDel,
 };
@@ -1826,7 +1826,7 @@ function decodeBierDispEntryDump(p: Uint8Array): BierDispEntryDump {
 }
 
 /** MessageDef of bier_disp_entry_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BierDispEntryDumpDef: MessageDef<BierDispEntryDumpInput, BierDispEntryDump> = {
+export const BierDispEntryDumpDef: MessageDef<BierDispEntryDumpInput, BierDispEntryDump, MessageDef<BierDispEntryDetailsInput, BierDispEntryDetails>> = {
   name: 'bier_disp_entry_dump',
   crc: '0xb5fa54ad',
   nameCrc: 'bier_disp_entry_dump_b5fa54ad',
@@ -1834,7 +1834,7 @@ export const BierDispEntryDumpDef: MessageDef<BierDispEntryDumpInput, BierDispEn
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BierDispEntryDetailsDef; },
+  get reply(): MessageDef<BierDispEntryDetailsInput, BierDispEntryDetails> { return BierDispEntryDetailsDef; },
   stream: true,
   encode: encodeBierDispEntryDump,
   decode: decodeBierDispEntryDump,

@@ -124,7 +124,7 @@ function decodeBondCreate(p: Uint8Array): BondCreate {
 }
 
 /** MessageDef of bond_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondCreateDef: MessageDef<BondCreateInput, BondCreate> = {
+export const BondCreateDef: MessageDef<BondCreateInput, BondCreate, MessageDef<BondCreateReplyInput, BondCreateReply>> = {
   name: 'bond_create',
   crc: '0xf1dbd4ff',
   nameCrc: 'bond_create_f1dbd4ff',
@@ -132,7 +132,7 @@ export const BondCreateDef: MessageDef<BondCreateInput, BondCreate> = {
   kind: 'request',
   minSize: 30,
   fixedSize: true,
-  get reply(): MessageDef { return BondCreateReplyDef; },
+  get reply(): MessageDef<BondCreateReplyInput, BondCreateReply> { return BondCreateReplyDef; },
   encode: encodeBondCreate,
   decode: decodeBondCreate,
 };
@@ -311,7 +311,7 @@ function decodeBondCreate2(p: Uint8Array): BondCreate2 {
 }
 
 /** MessageDef of bond_create2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondCreate2Def: MessageDef<BondCreate2Input, BondCreate2> = {
+export const BondCreate2Def: MessageDef<BondCreate2Input, BondCreate2, MessageDef<BondCreate2ReplyInput, BondCreate2Reply>> = {
   name: 'bond_create2',
   crc: '0x912fda76',
   nameCrc: 'bond_create2_912fda76',
@@ -319,7 +319,7 @@ export const BondCreate2Def: MessageDef<BondCreate2Input, BondCreate2> = {
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return BondCreate2ReplyDef; },
+  get reply(): MessageDef<BondCreate2ReplyInput, BondCreate2Reply> { return BondCreate2ReplyDef; },
   encode: encodeBondCreate2,
   decode: decodeBondCreate2,
 };
@@ -450,7 +450,7 @@ function decodeBondDelete(p: Uint8Array): BondDelete {
 }
 
 /** MessageDef of bond_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondDeleteDef: MessageDef<BondDeleteInput, BondDelete> = {
+export const BondDeleteDef: MessageDef<BondDeleteInput, BondDelete, MessageDef<BondDeleteReplyInput, BondDeleteReply>> = {
   name: 'bond_delete',
   crc: '0xf9e6675e',
   nameCrc: 'bond_delete_f9e6675e',
@@ -458,7 +458,7 @@ export const BondDeleteDef: MessageDef<BondDeleteInput, BondDelete> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BondDeleteReplyDef; },
+  get reply(): MessageDef<BondDeleteReplyInput, BondDeleteReply> { return BondDeleteReplyDef; },
   encode: encodeBondDelete,
   decode: decodeBondDelete,
 };
@@ -599,7 +599,7 @@ function decodeBondEnslave(p: Uint8Array): BondEnslave {
 }
 
 /** MessageDef of bond_enslave: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondEnslaveDef: MessageDef<BondEnslaveInput, BondEnslave> = {
+export const BondEnslaveDef: MessageDef<BondEnslaveInput, BondEnslave, MessageDef<BondEnslaveReplyInput, BondEnslaveReply>> = {
   name: 'bond_enslave',
   crc: '0xe7d14948',
   nameCrc: 'bond_enslave_e7d14948',
@@ -607,7 +607,7 @@ export const BondEnslaveDef: MessageDef<BondEnslaveInput, BondEnslave> = {
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return BondEnslaveReplyDef; },
+  get reply(): MessageDef<BondEnslaveReplyInput, BondEnslaveReply> { return BondEnslaveReplyDef; },
   encode: encodeBondEnslave,
   decode: decodeBondEnslave,
 };
@@ -754,7 +754,7 @@ function decodeBondAddMember(p: Uint8Array): BondAddMember {
 }
 
 /** MessageDef of bond_add_member: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondAddMemberDef: MessageDef<BondAddMemberInput, BondAddMember> = {
+export const BondAddMemberDef: MessageDef<BondAddMemberInput, BondAddMember, MessageDef<BondAddMemberReplyInput, BondAddMemberReply>> = {
   name: 'bond_add_member',
   crc: '0xe7d14948',
   nameCrc: 'bond_add_member_e7d14948',
@@ -762,7 +762,7 @@ export const BondAddMemberDef: MessageDef<BondAddMemberInput, BondAddMember> = {
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return BondAddMemberReplyDef; },
+  get reply(): MessageDef<BondAddMemberReplyInput, BondAddMemberReply> { return BondAddMemberReplyDef; },
   encode: encodeBondAddMember,
   decode: decodeBondAddMember,
 };
@@ -885,7 +885,7 @@ function decodeBondDetachSlave(p: Uint8Array): BondDetachSlave {
 }
 
 /** MessageDef of bond_detach_slave: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondDetachSlaveDef: MessageDef<BondDetachSlaveInput, BondDetachSlave> = {
+export const BondDetachSlaveDef: MessageDef<BondDetachSlaveInput, BondDetachSlave, MessageDef<BondDetachSlaveReplyInput, BondDetachSlaveReply>> = {
   name: 'bond_detach_slave',
   crc: '0xf9e6675e',
   nameCrc: 'bond_detach_slave_f9e6675e',
@@ -893,7 +893,7 @@ export const BondDetachSlaveDef: MessageDef<BondDetachSlaveInput, BondDetachSlav
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BondDetachSlaveReplyDef; },
+  get reply(): MessageDef<BondDetachSlaveReplyInput, BondDetachSlaveReply> { return BondDetachSlaveReplyDef; },
   encode: encodeBondDetachSlave,
   decode: decodeBondDetachSlave,
 };
@@ -1010,7 +1010,7 @@ function decodeBondDetachMember(p: Uint8Array): BondDetachMember {
 }
 
 /** MessageDef of bond_detach_member: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BondDetachMemberDef: MessageDef<BondDetachMemberInput, BondDetachMember> = {
+export const BondDetachMemberDef: MessageDef<BondDetachMemberInput, BondDetachMember, MessageDef<BondDetachMemberReplyInput, BondDetachMemberReply>> = {
   name: 'bond_detach_member',
   crc: '0xf9e6675e',
   nameCrc: 'bond_detach_member_f9e6675e',
@@ -1018,7 +1018,7 @@ export const BondDetachMemberDef: MessageDef<BondDetachMemberInput, BondDetachMe
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BondDetachMemberReplyDef; },
+  get reply(): MessageDef<BondDetachMemberReplyInput, BondDetachMemberReply> { return BondDetachMemberReplyDef; },
   encode: encodeBondDetachMember,
   decode: decodeBondDetachMember,
 };
@@ -1125,7 +1125,7 @@ function decodeSwInterfaceBondDump(p: Uint8Array): SwInterfaceBondDump {
 }
 
 /** MessageDef of sw_interface_bond_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceBondDumpDef: MessageDef<SwInterfaceBondDumpInput, SwInterfaceBondDump> = {
+export const SwInterfaceBondDumpDef: MessageDef<SwInterfaceBondDumpInput, SwInterfaceBondDump, MessageDef<SwInterfaceBondDetailsInput, SwInterfaceBondDetails>> = {
   name: 'sw_interface_bond_dump',
   crc: '0x51077d14',
   nameCrc: 'sw_interface_bond_dump_51077d14',
@@ -1133,7 +1133,7 @@ export const SwInterfaceBondDumpDef: MessageDef<SwInterfaceBondDumpInput, SwInte
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceBondDetailsDef; },
+  get reply(): MessageDef<SwInterfaceBondDetailsInput, SwInterfaceBondDetails> { return SwInterfaceBondDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceBondDump,
   decode: decodeSwInterfaceBondDump,
@@ -1309,7 +1309,7 @@ function decodeSwBondInterfaceDump(p: Uint8Array): SwBondInterfaceDump {
 }
 
 /** MessageDef of sw_bond_interface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwBondInterfaceDumpDef: MessageDef<SwBondInterfaceDumpInput, SwBondInterfaceDump> = {
+export const SwBondInterfaceDumpDef: MessageDef<SwBondInterfaceDumpInput, SwBondInterfaceDump, MessageDef<SwBondInterfaceDetailsInput, SwBondInterfaceDetails>> = {
   name: 'sw_bond_interface_dump',
   crc: '0xf9e6675e',
   nameCrc: 'sw_bond_interface_dump_f9e6675e',
@@ -1317,7 +1317,7 @@ export const SwBondInterfaceDumpDef: MessageDef<SwBondInterfaceDumpInput, SwBond
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwBondInterfaceDetailsDef; },
+  get reply(): MessageDef<SwBondInterfaceDetailsInput, SwBondInterfaceDetails> { return SwBondInterfaceDetailsDef; },
   stream: true,
   encode: encodeSwBondInterfaceDump,
   decode: decodeSwBondInterfaceDump,
@@ -1496,7 +1496,7 @@ function decodeSwInterfaceSlaveDump(p: Uint8Array): SwInterfaceSlaveDump {
 }
 
 /** MessageDef of sw_interface_slave_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSlaveDumpDef: MessageDef<SwInterfaceSlaveDumpInput, SwInterfaceSlaveDump> = {
+export const SwInterfaceSlaveDumpDef: MessageDef<SwInterfaceSlaveDumpInput, SwInterfaceSlaveDump, MessageDef<SwInterfaceSlaveDetailsInput, SwInterfaceSlaveDetails>> = {
   name: 'sw_interface_slave_dump',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_slave_dump_f9e6675e',
@@ -1504,7 +1504,7 @@ export const SwInterfaceSlaveDumpDef: MessageDef<SwInterfaceSlaveDumpInput, SwIn
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSlaveDetailsDef; },
+  get reply(): MessageDef<SwInterfaceSlaveDetailsInput, SwInterfaceSlaveDetails> { return SwInterfaceSlaveDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceSlaveDump,
   decode: decodeSwInterfaceSlaveDump,
@@ -1667,7 +1667,7 @@ function decodeSwMemberInterfaceDump(p: Uint8Array): SwMemberInterfaceDump {
 }
 
 /** MessageDef of sw_member_interface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwMemberInterfaceDumpDef: MessageDef<SwMemberInterfaceDumpInput, SwMemberInterfaceDump> = {
+export const SwMemberInterfaceDumpDef: MessageDef<SwMemberInterfaceDumpInput, SwMemberInterfaceDump, MessageDef<SwMemberInterfaceDetailsInput, SwMemberInterfaceDetails>> = {
   name: 'sw_member_interface_dump',
   crc: '0xf9e6675e',
   nameCrc: 'sw_member_interface_dump_f9e6675e',
@@ -1675,7 +1675,7 @@ export const SwMemberInterfaceDumpDef: MessageDef<SwMemberInterfaceDumpInput, Sw
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwMemberInterfaceDetailsDef; },
+  get reply(): MessageDef<SwMemberInterfaceDetailsInput, SwMemberInterfaceDetails> { return SwMemberInterfaceDetailsDef; },
   stream: true,
   encode: encodeSwMemberInterfaceDump,
   decode: decodeSwMemberInterfaceDump,
@@ -1846,7 +1846,7 @@ function decodeSwInterfaceSetBondWeight(p: Uint8Array): SwInterfaceSetBondWeight
 }
 
 /** MessageDef of sw_interface_set_bond_weight: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetBondWeightDef: MessageDef<SwInterfaceSetBondWeightInput, SwInterfaceSetBondWeight> = {
+export const SwInterfaceSetBondWeightDef: MessageDef<SwInterfaceSetBondWeightInput, SwInterfaceSetBondWeight, MessageDef<SwInterfaceSetBondWeightReplyInput, SwInterfaceSetBondWeightReply>> = {
   name: 'sw_interface_set_bond_weight',
   crc: '0xdeb510a0',
   nameCrc: 'sw_interface_set_bond_weight_deb510a0',
@@ -1854,7 +1854,7 @@ export const SwInterfaceSetBondWeightDef: MessageDef<SwInterfaceSetBondWeightInp
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetBondWeightReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetBondWeightReplyInput, SwInterfaceSetBondWeightReply> { return SwInterfaceSetBondWeightReplyDef; },
   encode: encodeSwInterfaceSetBondWeight,
   decode: decodeSwInterfaceSetBondWeight,
 };

@@ -203,7 +203,7 @@ function decodeClassifyAddDelTable(p: Uint8Array): ClassifyAddDelTable {
 }
 
 /** MessageDef of classify_add_del_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyAddDelTableDef: MessageDef<ClassifyAddDelTableInput, ClassifyAddDelTable> = {
+export const ClassifyAddDelTableDef: MessageDef<ClassifyAddDelTableInput, ClassifyAddDelTable, MessageDef<ClassifyAddDelTableReplyInput, ClassifyAddDelTableReply>> = {
   name: 'classify_add_del_table',
   crc: '0x6849e39e',
   nameCrc: 'classify_add_del_table_6849e39e',
@@ -211,7 +211,7 @@ export const ClassifyAddDelTableDef: MessageDef<ClassifyAddDelTableInput, Classi
   kind: 'request',
   minSize: 47,
   fixedSize: false,
-  get reply(): MessageDef { return ClassifyAddDelTableReplyDef; },
+  get reply(): MessageDef<ClassifyAddDelTableReplyInput, ClassifyAddDelTableReply> { return ClassifyAddDelTableReplyDef; },
   encode: encodeClassifyAddDelTable,
   decode: decodeClassifyAddDelTable,
 };
@@ -453,7 +453,7 @@ function decodeClassifyAddDelSession(p: Uint8Array): ClassifyAddDelSession {
 }
 
 /** MessageDef of classify_add_del_session: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyAddDelSessionDef: MessageDef<ClassifyAddDelSessionInput, ClassifyAddDelSession> = {
+export const ClassifyAddDelSessionDef: MessageDef<ClassifyAddDelSessionInput, ClassifyAddDelSession, MessageDef<ClassifyAddDelSessionReplyInput, ClassifyAddDelSessionReply>> = {
   name: 'classify_add_del_session',
   crc: '0xf20879f0',
   nameCrc: 'classify_add_del_session_f20879f0',
@@ -461,7 +461,7 @@ export const ClassifyAddDelSessionDef: MessageDef<ClassifyAddDelSessionInput, Cl
   kind: 'request',
   minSize: 36,
   fixedSize: false,
-  get reply(): MessageDef { return ClassifyAddDelSessionReplyDef; },
+  get reply(): MessageDef<ClassifyAddDelSessionReplyInput, ClassifyAddDelSessionReply> { return ClassifyAddDelSessionReplyDef; },
   encode: encodeClassifyAddDelSession,
   decode: decodeClassifyAddDelSession,
 };
@@ -612,7 +612,7 @@ function decodePolicerClassifySetInterface(p: Uint8Array): PolicerClassifySetInt
 }
 
 /** MessageDef of policer_classify_set_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PolicerClassifySetInterfaceDef: MessageDef<PolicerClassifySetInterfaceInput, PolicerClassifySetInterface> = {
+export const PolicerClassifySetInterfaceDef: MessageDef<PolicerClassifySetInterfaceInput, PolicerClassifySetInterface, MessageDef<PolicerClassifySetInterfaceReplyInput, PolicerClassifySetInterfaceReply>> = {
   name: 'policer_classify_set_interface',
   crc: '0xde7ad708',
   nameCrc: 'policer_classify_set_interface_de7ad708',
@@ -620,7 +620,7 @@ export const PolicerClassifySetInterfaceDef: MessageDef<PolicerClassifySetInterf
   kind: 'request',
   minSize: 27,
   fixedSize: true,
-  get reply(): MessageDef { return PolicerClassifySetInterfaceReplyDef; },
+  get reply(): MessageDef<PolicerClassifySetInterfaceReplyInput, PolicerClassifySetInterfaceReply> { return PolicerClassifySetInterfaceReplyDef; },
   encode: encodePolicerClassifySetInterface,
   decode: decodePolicerClassifySetInterface,
 };
@@ -745,7 +745,7 @@ function decodePolicerClassifyDump(p: Uint8Array): PolicerClassifyDump {
 }
 
 /** MessageDef of policer_classify_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PolicerClassifyDumpDef: MessageDef<PolicerClassifyDumpInput, PolicerClassifyDump> = {
+export const PolicerClassifyDumpDef: MessageDef<PolicerClassifyDumpInput, PolicerClassifyDump, MessageDef<PolicerClassifyDetailsInput, PolicerClassifyDetails>> = {
   name: 'policer_classify_dump',
   crc: '0x56cbb5fb',
   nameCrc: 'policer_classify_dump_56cbb5fb',
@@ -753,7 +753,7 @@ export const PolicerClassifyDumpDef: MessageDef<PolicerClassifyDumpInput, Police
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return PolicerClassifyDetailsDef; },
+  get reply(): MessageDef<PolicerClassifyDetailsInput, PolicerClassifyDetails> { return PolicerClassifyDetailsDef; },
   stream: true,
   encode: encodePolicerClassifyDump,
   decode: decodePolicerClassifyDump,
@@ -877,7 +877,7 @@ function decodeClassifyTableIds(p: Uint8Array): ClassifyTableIds {
 }
 
 /** MessageDef of classify_table_ids: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTableIdsDef: MessageDef<ClassifyTableIdsInput, ClassifyTableIds> = {
+export const ClassifyTableIdsDef: MessageDef<ClassifyTableIdsInput, ClassifyTableIds, MessageDef<ClassifyTableIdsReplyInput, ClassifyTableIdsReply>> = {
   name: 'classify_table_ids',
   crc: '0x51077d14',
   nameCrc: 'classify_table_ids_51077d14',
@@ -885,7 +885,7 @@ export const ClassifyTableIdsDef: MessageDef<ClassifyTableIdsInput, ClassifyTabl
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyTableIdsReplyDef; },
+  get reply(): MessageDef<ClassifyTableIdsReplyInput, ClassifyTableIdsReply> { return ClassifyTableIdsReplyDef; },
   encode: encodeClassifyTableIds,
   decode: decodeClassifyTableIds,
 };
@@ -1044,7 +1044,7 @@ function decodeClassifyTableByInterface(p: Uint8Array): ClassifyTableByInterface
 }
 
 /** MessageDef of classify_table_by_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTableByInterfaceDef: MessageDef<ClassifyTableByInterfaceInput, ClassifyTableByInterface> = {
+export const ClassifyTableByInterfaceDef: MessageDef<ClassifyTableByInterfaceInput, ClassifyTableByInterface, MessageDef<ClassifyTableByInterfaceReplyInput, ClassifyTableByInterfaceReply>> = {
   name: 'classify_table_by_interface',
   crc: '0xf9e6675e',
   nameCrc: 'classify_table_by_interface_f9e6675e',
@@ -1052,7 +1052,7 @@ export const ClassifyTableByInterfaceDef: MessageDef<ClassifyTableByInterfaceInp
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyTableByInterfaceReplyDef; },
+  get reply(): MessageDef<ClassifyTableByInterfaceReplyInput, ClassifyTableByInterfaceReply> { return ClassifyTableByInterfaceReplyDef; },
   encode: encodeClassifyTableByInterface,
   decode: decodeClassifyTableByInterface,
 };
@@ -1207,7 +1207,7 @@ function decodeClassifyTableInfo(p: Uint8Array): ClassifyTableInfo {
 }
 
 /** MessageDef of classify_table_info: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTableInfoDef: MessageDef<ClassifyTableInfoInput, ClassifyTableInfo> = {
+export const ClassifyTableInfoDef: MessageDef<ClassifyTableInfoInput, ClassifyTableInfo, MessageDef<ClassifyTableInfoReplyInput, ClassifyTableInfoReply>> = {
   name: 'classify_table_info',
   crc: '0x0cca2cd9',
   nameCrc: 'classify_table_info_0cca2cd9',
@@ -1215,7 +1215,7 @@ export const ClassifyTableInfoDef: MessageDef<ClassifyTableInfoInput, ClassifyTa
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyTableInfoReplyDef; },
+  get reply(): MessageDef<ClassifyTableInfoReplyInput, ClassifyTableInfoReply> { return ClassifyTableInfoReplyDef; },
   encode: encodeClassifyTableInfo,
   decode: decodeClassifyTableInfo,
 };
@@ -1421,7 +1421,7 @@ function decodeClassifySessionDump(p: Uint8Array): ClassifySessionDump {
 }
 
 /** MessageDef of classify_session_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifySessionDumpDef: MessageDef<ClassifySessionDumpInput, ClassifySessionDump> = {
+export const ClassifySessionDumpDef: MessageDef<ClassifySessionDumpInput, ClassifySessionDump, MessageDef<ClassifySessionDetailsInput, ClassifySessionDetails>> = {
   name: 'classify_session_dump',
   crc: '0x0cca2cd9',
   nameCrc: 'classify_session_dump_0cca2cd9',
@@ -1429,7 +1429,7 @@ export const ClassifySessionDumpDef: MessageDef<ClassifySessionDumpInput, Classi
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifySessionDetailsDef; },
+  get reply(): MessageDef<ClassifySessionDetailsInput, ClassifySessionDetails> { return ClassifySessionDetailsDef; },
   stream: true,
   encode: encodeClassifySessionDump,
   decode: decodeClassifySessionDump,
@@ -1639,7 +1639,7 @@ function decodeFlowClassifySetInterface(p: Uint8Array): FlowClassifySetInterface
 }
 
 /** MessageDef of flow_classify_set_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowClassifySetInterfaceDef: MessageDef<FlowClassifySetInterfaceInput, FlowClassifySetInterface> = {
+export const FlowClassifySetInterfaceDef: MessageDef<FlowClassifySetInterfaceInput, FlowClassifySetInterface, MessageDef<FlowClassifySetInterfaceReplyInput, FlowClassifySetInterfaceReply>> = {
   name: 'flow_classify_set_interface',
   crc: '0xb6192f1c',
   nameCrc: 'flow_classify_set_interface_b6192f1c',
@@ -1647,7 +1647,7 @@ export const FlowClassifySetInterfaceDef: MessageDef<FlowClassifySetInterfaceInp
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return FlowClassifySetInterfaceReplyDef; },
+  get reply(): MessageDef<FlowClassifySetInterfaceReplyInput, FlowClassifySetInterfaceReply> { return FlowClassifySetInterfaceReplyDef; },
   encode: encodeFlowClassifySetInterface,
   decode: decodeFlowClassifySetInterface,
 };
@@ -1772,7 +1772,7 @@ function decodeFlowClassifyDump(p: Uint8Array): FlowClassifyDump {
 }
 
 /** MessageDef of flow_classify_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowClassifyDumpDef: MessageDef<FlowClassifyDumpInput, FlowClassifyDump> = {
+export const FlowClassifyDumpDef: MessageDef<FlowClassifyDumpInput, FlowClassifyDump, MessageDef<FlowClassifyDetailsInput, FlowClassifyDetails>> = {
   name: 'flow_classify_dump',
   crc: '0x25dd3e4c',
   nameCrc: 'flow_classify_dump_25dd3e4c',
@@ -1780,7 +1780,7 @@ export const FlowClassifyDumpDef: MessageDef<FlowClassifyDumpInput, FlowClassify
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return FlowClassifyDetailsDef; },
+  get reply(): MessageDef<FlowClassifyDetailsInput, FlowClassifyDetails> { return FlowClassifyDetailsDef; },
   stream: true,
   encode: encodeFlowClassifyDump,
   decode: decodeFlowClassifyDump,
@@ -1928,7 +1928,7 @@ function decodeClassifySetInterfaceIpTable(p: Uint8Array): ClassifySetInterfaceI
 }
 
 /** MessageDef of classify_set_interface_ip_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifySetInterfaceIpTableDef: MessageDef<ClassifySetInterfaceIpTableInput, ClassifySetInterfaceIpTable> = {
+export const ClassifySetInterfaceIpTableDef: MessageDef<ClassifySetInterfaceIpTableInput, ClassifySetInterfaceIpTable, MessageDef<ClassifySetInterfaceIpTableReplyInput, ClassifySetInterfaceIpTableReply>> = {
   name: 'classify_set_interface_ip_table',
   crc: '0xe0b097c7',
   nameCrc: 'classify_set_interface_ip_table_e0b097c7',
@@ -1936,7 +1936,7 @@ export const ClassifySetInterfaceIpTableDef: MessageDef<ClassifySetInterfaceIpTa
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifySetInterfaceIpTableReplyDef; },
+  get reply(): MessageDef<ClassifySetInterfaceIpTableReplyInput, ClassifySetInterfaceIpTableReply> { return ClassifySetInterfaceIpTableReplyDef; },
   encode: encodeClassifySetInterfaceIpTable,
   decode: decodeClassifySetInterfaceIpTable,
 };
@@ -2084,7 +2084,7 @@ function decodeClassifySetInterfaceL2Tables(p: Uint8Array): ClassifySetInterface
 }
 
 /** MessageDef of classify_set_interface_l2_tables: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifySetInterfaceL2TablesDef: MessageDef<ClassifySetInterfaceL2TablesInput, ClassifySetInterfaceL2Tables> = {
+export const ClassifySetInterfaceL2TablesDef: MessageDef<ClassifySetInterfaceL2TablesInput, ClassifySetInterfaceL2Tables, MessageDef<ClassifySetInterfaceL2TablesReplyInput, ClassifySetInterfaceL2TablesReply>> = {
   name: 'classify_set_interface_l2_tables',
   crc: '0x5a6ddf65',
   nameCrc: 'classify_set_interface_l2_tables_5a6ddf65',
@@ -2092,7 +2092,7 @@ export const ClassifySetInterfaceL2TablesDef: MessageDef<ClassifySetInterfaceL2T
   kind: 'request',
   minSize: 27,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifySetInterfaceL2TablesReplyDef; },
+  get reply(): MessageDef<ClassifySetInterfaceL2TablesReplyInput, ClassifySetInterfaceL2TablesReply> { return ClassifySetInterfaceL2TablesReplyDef; },
   encode: encodeClassifySetInterfaceL2Tables,
   decode: decodeClassifySetInterfaceL2Tables,
 };
@@ -2243,7 +2243,7 @@ function decodeInputAclSetInterface(p: Uint8Array): InputAclSetInterface {
 }
 
 /** MessageDef of input_acl_set_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const InputAclSetInterfaceDef: MessageDef<InputAclSetInterfaceInput, InputAclSetInterface> = {
+export const InputAclSetInterfaceDef: MessageDef<InputAclSetInterfaceInput, InputAclSetInterface, MessageDef<InputAclSetInterfaceReplyInput, InputAclSetInterfaceReply>> = {
   name: 'input_acl_set_interface',
   crc: '0xde7ad708',
   nameCrc: 'input_acl_set_interface_de7ad708',
@@ -2251,7 +2251,7 @@ export const InputAclSetInterfaceDef: MessageDef<InputAclSetInterfaceInput, Inpu
   kind: 'request',
   minSize: 27,
   fixedSize: true,
-  get reply(): MessageDef { return InputAclSetInterfaceReplyDef; },
+  get reply(): MessageDef<InputAclSetInterfaceReplyInput, InputAclSetInterfaceReply> { return InputAclSetInterfaceReplyDef; },
   encode: encodeInputAclSetInterface,
   decode: decodeInputAclSetInterface,
 };
@@ -2384,7 +2384,7 @@ function decodePuntAclAddDel(p: Uint8Array): PuntAclAddDel {
 }
 
 /** MessageDef of punt_acl_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntAclAddDelDef: MessageDef<PuntAclAddDelInput, PuntAclAddDel> = {
+export const PuntAclAddDelDef: MessageDef<PuntAclAddDelInput, PuntAclAddDel, MessageDef<PuntAclAddDelReplyInput, PuntAclAddDelReply>> = {
   name: 'punt_acl_add_del',
   crc: '0xa93bf3a0',
   nameCrc: 'punt_acl_add_del_a93bf3a0',
@@ -2392,7 +2392,7 @@ export const PuntAclAddDelDef: MessageDef<PuntAclAddDelInput, PuntAclAddDel> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return PuntAclAddDelReplyDef; },
+  get reply(): MessageDef<PuntAclAddDelReplyInput, PuntAclAddDelReply> { return PuntAclAddDelReplyDef; },
   encode: encodePuntAclAddDel,
   decode: decodePuntAclAddDel,
 };
@@ -2501,7 +2501,7 @@ function decodePuntAclGet(p: Uint8Array): PuntAclGet {
 }
 
 /** MessageDef of punt_acl_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntAclGetDef: MessageDef<PuntAclGetInput, PuntAclGet> = {
+export const PuntAclGetDef: MessageDef<PuntAclGetInput, PuntAclGet, MessageDef<PuntAclGetReplyInput, PuntAclGetReply>> = {
   name: 'punt_acl_get',
   crc: '0x51077d14',
   nameCrc: 'punt_acl_get_51077d14',
@@ -2509,7 +2509,7 @@ export const PuntAclGetDef: MessageDef<PuntAclGetInput, PuntAclGet> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return PuntAclGetReplyDef; },
+  get reply(): MessageDef<PuntAclGetReplyInput, PuntAclGetReply> { return PuntAclGetReplyDef; },
   encode: encodePuntAclGet,
   decode: decodePuntAclGet,
 };
@@ -2682,7 +2682,7 @@ function decodeOutputAclSetInterface(p: Uint8Array): OutputAclSetInterface {
 }
 
 /** MessageDef of output_acl_set_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const OutputAclSetInterfaceDef: MessageDef<OutputAclSetInterfaceInput, OutputAclSetInterface> = {
+export const OutputAclSetInterfaceDef: MessageDef<OutputAclSetInterfaceInput, OutputAclSetInterface, MessageDef<OutputAclSetInterfaceReplyInput, OutputAclSetInterfaceReply>> = {
   name: 'output_acl_set_interface',
   crc: '0xde7ad708',
   nameCrc: 'output_acl_set_interface_de7ad708',
@@ -2690,7 +2690,7 @@ export const OutputAclSetInterfaceDef: MessageDef<OutputAclSetInterfaceInput, Ou
   kind: 'request',
   minSize: 27,
   fixedSize: true,
-  get reply(): MessageDef { return OutputAclSetInterfaceReplyDef; },
+  get reply(): MessageDef<OutputAclSetInterfaceReplyInput, OutputAclSetInterfaceReply> { return OutputAclSetInterfaceReplyDef; },
   encode: encodeOutputAclSetInterface,
   decode: decodeOutputAclSetInterface,
 };
@@ -2851,7 +2851,7 @@ function decodeClassifyPcapLookupTable(p: Uint8Array): ClassifyPcapLookupTable {
 }
 
 /** MessageDef of classify_pcap_lookup_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyPcapLookupTableDef: MessageDef<ClassifyPcapLookupTableInput, ClassifyPcapLookupTable> = {
+export const ClassifyPcapLookupTableDef: MessageDef<ClassifyPcapLookupTableInput, ClassifyPcapLookupTable, MessageDef<ClassifyPcapLookupTableReplyInput, ClassifyPcapLookupTableReply>> = {
   name: 'classify_pcap_lookup_table',
   crc: '0xe1b4cc6b',
   nameCrc: 'classify_pcap_lookup_table_e1b4cc6b',
@@ -2859,7 +2859,7 @@ export const ClassifyPcapLookupTableDef: MessageDef<ClassifyPcapLookupTableInput
   kind: 'request',
   minSize: 26,
   fixedSize: false,
-  get reply(): MessageDef { return ClassifyPcapLookupTableReplyDef; },
+  get reply(): MessageDef<ClassifyPcapLookupTableReplyInput, ClassifyPcapLookupTableReply> { return ClassifyPcapLookupTableReplyDef; },
   encode: encodeClassifyPcapLookupTable,
   decode: decodeClassifyPcapLookupTable,
 };
@@ -3006,7 +3006,7 @@ function decodeClassifyPcapSetTable(p: Uint8Array): ClassifyPcapSetTable {
 }
 
 /** MessageDef of classify_pcap_set_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyPcapSetTableDef: MessageDef<ClassifyPcapSetTableInput, ClassifyPcapSetTable> = {
+export const ClassifyPcapSetTableDef: MessageDef<ClassifyPcapSetTableInput, ClassifyPcapSetTable, MessageDef<ClassifyPcapSetTableReplyInput, ClassifyPcapSetTableReply>> = {
   name: 'classify_pcap_set_table',
   crc: '0x006051b3',
   nameCrc: 'classify_pcap_set_table_006051b3',
@@ -3014,7 +3014,7 @@ export const ClassifyPcapSetTableDef: MessageDef<ClassifyPcapSetTableInput, Clas
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyPcapSetTableReplyDef; },
+  get reply(): MessageDef<ClassifyPcapSetTableReplyInput, ClassifyPcapSetTableReply> { return ClassifyPcapSetTableReplyDef; },
   encode: encodeClassifyPcapSetTable,
   decode: decodeClassifyPcapSetTable,
 };
@@ -3144,7 +3144,7 @@ function decodeClassifyPcapGetTables(p: Uint8Array): ClassifyPcapGetTables {
 }
 
 /** MessageDef of classify_pcap_get_tables: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyPcapGetTablesDef: MessageDef<ClassifyPcapGetTablesInput, ClassifyPcapGetTables> = {
+export const ClassifyPcapGetTablesDef: MessageDef<ClassifyPcapGetTablesInput, ClassifyPcapGetTables, MessageDef<ClassifyPcapGetTablesReplyInput, ClassifyPcapGetTablesReply>> = {
   name: 'classify_pcap_get_tables',
   crc: '0xf9e6675e',
   nameCrc: 'classify_pcap_get_tables_f9e6675e',
@@ -3152,7 +3152,7 @@ export const ClassifyPcapGetTablesDef: MessageDef<ClassifyPcapGetTablesInput, Cl
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyPcapGetTablesReplyDef; },
+  get reply(): MessageDef<ClassifyPcapGetTablesReplyInput, ClassifyPcapGetTablesReply> { return ClassifyPcapGetTablesReplyDef; },
   encode: encodeClassifyPcapGetTables,
   decode: decodeClassifyPcapGetTables,
 };
@@ -3348,7 +3348,7 @@ function decodeClassifyTraceLookupTable(p: Uint8Array): ClassifyTraceLookupTable
 }
 
 /** MessageDef of classify_trace_lookup_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTraceLookupTableDef: MessageDef<ClassifyTraceLookupTableInput, ClassifyTraceLookupTable> = {
+export const ClassifyTraceLookupTableDef: MessageDef<ClassifyTraceLookupTableInput, ClassifyTraceLookupTable, MessageDef<ClassifyTraceLookupTableReplyInput, ClassifyTraceLookupTableReply>> = {
   name: 'classify_trace_lookup_table',
   crc: '0x3f7b72e4',
   nameCrc: 'classify_trace_lookup_table_3f7b72e4',
@@ -3356,7 +3356,7 @@ export const ClassifyTraceLookupTableDef: MessageDef<ClassifyTraceLookupTableInp
   kind: 'request',
   minSize: 22,
   fixedSize: false,
-  get reply(): MessageDef { return ClassifyTraceLookupTableReplyDef; },
+  get reply(): MessageDef<ClassifyTraceLookupTableReplyInput, ClassifyTraceLookupTableReply> { return ClassifyTraceLookupTableReplyDef; },
   encode: encodeClassifyTraceLookupTable,
   decode: decodeClassifyTraceLookupTable,
 };
@@ -3495,7 +3495,7 @@ function decodeClassifyTraceSetTable(p: Uint8Array): ClassifyTraceSetTable {
 }
 
 /** MessageDef of classify_trace_set_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTraceSetTableDef: MessageDef<ClassifyTraceSetTableInput, ClassifyTraceSetTable> = {
+export const ClassifyTraceSetTableDef: MessageDef<ClassifyTraceSetTableInput, ClassifyTraceSetTable, MessageDef<ClassifyTraceSetTableReplyInput, ClassifyTraceSetTableReply>> = {
   name: 'classify_trace_set_table',
   crc: '0x3909b55a',
   nameCrc: 'classify_trace_set_table_3909b55a',
@@ -3503,7 +3503,7 @@ export const ClassifyTraceSetTableDef: MessageDef<ClassifyTraceSetTableInput, Cl
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyTraceSetTableReplyDef; },
+  get reply(): MessageDef<ClassifyTraceSetTableReplyInput, ClassifyTraceSetTableReply> { return ClassifyTraceSetTableReplyDef; },
   encode: encodeClassifyTraceSetTable,
   decode: decodeClassifyTraceSetTable,
 };
@@ -3626,7 +3626,7 @@ function decodeClassifyTraceGetTables(p: Uint8Array): ClassifyTraceGetTables {
 }
 
 /** MessageDef of classify_trace_get_tables: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ClassifyTraceGetTablesDef: MessageDef<ClassifyTraceGetTablesInput, ClassifyTraceGetTables> = {
+export const ClassifyTraceGetTablesDef: MessageDef<ClassifyTraceGetTablesInput, ClassifyTraceGetTables, MessageDef<ClassifyTraceGetTablesReplyInput, ClassifyTraceGetTablesReply>> = {
   name: 'classify_trace_get_tables',
   crc: '0x51077d14',
   nameCrc: 'classify_trace_get_tables_51077d14',
@@ -3634,7 +3634,7 @@ export const ClassifyTraceGetTablesDef: MessageDef<ClassifyTraceGetTablesInput, 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ClassifyTraceGetTablesReplyDef; },
+  get reply(): MessageDef<ClassifyTraceGetTablesReplyInput, ClassifyTraceGetTablesReply> { return ClassifyTraceGetTablesReplyDef; },
   encode: encodeClassifyTraceGetTables,
   decode: decodeClassifyTraceGetTables,
 };

@@ -575,7 +575,7 @@ function decodeFlowAdd(p: Uint8Array): FlowAdd {
 }
 
 /** MessageDef of flow_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowAddDef: MessageDef<FlowAddInput, FlowAdd> = {
+export const FlowAddDef: MessageDef<FlowAddInput, FlowAdd, MessageDef<FlowAddReplyInput, FlowAddReply>> = {
   name: 'flow_add',
   crc: '0xf946ed84',
   nameCrc: 'flow_add_f946ed84',
@@ -583,7 +583,7 @@ export const FlowAddDef: MessageDef<FlowAddInput, FlowAdd> = {
   kind: 'request',
   minSize: 124,
   fixedSize: true,
-  get reply(): MessageDef { return FlowAddReplyDef; },
+  get reply(): MessageDef<FlowAddReplyInput, FlowAddReply> { return FlowAddReplyDef; },
   encode: encodeFlowAdd,
   decode: decodeFlowAdd,
 };
@@ -1183,7 +1183,7 @@ function decodeFlowAddV2(p: Uint8Array): FlowAddV2 {
 }
 
 /** MessageDef of flow_add_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowAddV2Def: MessageDef<FlowAddV2Input, FlowAddV2> = {
+export const FlowAddV2Def: MessageDef<FlowAddV2Input, FlowAddV2, MessageDef<FlowAddV2ReplyInput, FlowAddV2Reply>> = {
   name: 'flow_add_v2',
   crc: '0x5b757558',
   nameCrc: 'flow_add_v2_5b757558',
@@ -1191,7 +1191,7 @@ export const FlowAddV2Def: MessageDef<FlowAddV2Input, FlowAddV2> = {
   kind: 'request',
   minSize: 2114,
   fixedSize: true,
-  get reply(): MessageDef { return FlowAddV2ReplyDef; },
+  get reply(): MessageDef<FlowAddV2ReplyInput, FlowAddV2Reply> { return FlowAddV2ReplyDef; },
   encode: encodeFlowAddV2,
   decode: decodeFlowAddV2,
 };
@@ -1391,7 +1391,7 @@ function decodeFlowDel(p: Uint8Array): FlowDel {
 }
 
 /** MessageDef of flow_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowDelDef: MessageDef<FlowDelInput, FlowDel> = {
+export const FlowDelDef: MessageDef<FlowDelInput, FlowDel, MessageDef<FlowDelReplyInput, FlowDelReply>> = {
   name: 'flow_del',
   crc: '0xb6b9b02c',
   nameCrc: 'flow_del_b6b9b02c',
@@ -1399,7 +1399,7 @@ export const FlowDelDef: MessageDef<FlowDelInput, FlowDel> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return FlowDelReplyDef; },
+  get reply(): MessageDef<FlowDelReplyInput, FlowDelReply> { return FlowDelReplyDef; },
   encode: encodeFlowDel,
   decode: decodeFlowDel,
 };
@@ -1524,7 +1524,7 @@ function decodeFlowEnable(p: Uint8Array): FlowEnable {
 }
 
 /** MessageDef of flow_enable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowEnableDef: MessageDef<FlowEnableInput, FlowEnable> = {
+export const FlowEnableDef: MessageDef<FlowEnableInput, FlowEnable, MessageDef<FlowEnableReplyInput, FlowEnableReply>> = {
   name: 'flow_enable',
   crc: '0x2024be69',
   nameCrc: 'flow_enable_2024be69',
@@ -1532,7 +1532,7 @@ export const FlowEnableDef: MessageDef<FlowEnableInput, FlowEnable> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return FlowEnableReplyDef; },
+  get reply(): MessageDef<FlowEnableReplyInput, FlowEnableReply> { return FlowEnableReplyDef; },
   encode: encodeFlowEnable,
   decode: decodeFlowEnable,
 };
@@ -1657,7 +1657,7 @@ function decodeFlowDisable(p: Uint8Array): FlowDisable {
 }
 
 /** MessageDef of flow_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowDisableDef: MessageDef<FlowDisableInput, FlowDisable> = {
+export const FlowDisableDef: MessageDef<FlowDisableInput, FlowDisable, MessageDef<FlowDisableReplyInput, FlowDisableReply>> = {
   name: 'flow_disable',
   crc: '0x2024be69',
   nameCrc: 'flow_disable_2024be69',
@@ -1665,7 +1665,7 @@ export const FlowDisableDef: MessageDef<FlowDisableInput, FlowDisable> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return FlowDisableReplyDef; },
+  get reply(): MessageDef<FlowDisableReplyInput, FlowDisableReply> { return FlowDisableReplyDef; },
   encode: encodeFlowDisable,
   decode: decodeFlowDisable,
 };
@@ -1782,7 +1782,7 @@ function decodeFlowDisableV2(p: Uint8Array): FlowDisableV2 {
 }
 
 /** MessageDef of flow_disable_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FlowDisableV2Def: MessageDef<FlowDisableV2Input, FlowDisableV2> = {
+export const FlowDisableV2Def: MessageDef<FlowDisableV2Input, FlowDisableV2, MessageDef<FlowDisableV2ReplyInput, FlowDisableV2Reply>> = {
   name: 'flow_disable_v2',
   crc: '0xb6b9b02c',
   nameCrc: 'flow_disable_v2_b6b9b02c',
@@ -1790,7 +1790,7 @@ export const FlowDisableV2Def: MessageDef<FlowDisableV2Input, FlowDisableV2> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return FlowDisableV2ReplyDef; },
+  get reply(): MessageDef<FlowDisableV2ReplyInput, FlowDisableV2Reply> { return FlowDisableV2ReplyDef; },
   encode: encodeFlowDisableV2,
   decode: decodeFlowDisableV2,
 };

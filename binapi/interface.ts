@@ -72,7 +72,7 @@ function decodeSwInterfaceSetFlags(p: Uint8Array): SwInterfaceSetFlags {
 }
 
 /** MessageDef of sw_interface_set_flags: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetFlagsDef: MessageDef<SwInterfaceSetFlagsInput, SwInterfaceSetFlags> = {
+export const SwInterfaceSetFlagsDef: MessageDef<SwInterfaceSetFlagsInput, SwInterfaceSetFlags, MessageDef<SwInterfaceSetFlagsReplyInput, SwInterfaceSetFlagsReply>> = {
   name: 'sw_interface_set_flags',
   crc: '0xf5aec1b8',
   nameCrc: 'sw_interface_set_flags_f5aec1b8',
@@ -80,7 +80,7 @@ export const SwInterfaceSetFlagsDef: MessageDef<SwInterfaceSetFlagsInput, SwInte
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetFlagsReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetFlagsReplyInput, SwInterfaceSetFlagsReply> { return SwInterfaceSetFlagsReplyDef; },
   encode: encodeSwInterfaceSetFlags,
   decode: decodeSwInterfaceSetFlags,
 };
@@ -205,7 +205,7 @@ function decodeSwInterfaceSetPromisc(p: Uint8Array): SwInterfaceSetPromisc {
 }
 
 /** MessageDef of sw_interface_set_promisc: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetPromiscDef: MessageDef<SwInterfaceSetPromiscInput, SwInterfaceSetPromisc> = {
+export const SwInterfaceSetPromiscDef: MessageDef<SwInterfaceSetPromiscInput, SwInterfaceSetPromisc, MessageDef<SwInterfaceSetPromiscReplyInput, SwInterfaceSetPromiscReply>> = {
   name: 'sw_interface_set_promisc',
   crc: '0xd40860d4',
   nameCrc: 'sw_interface_set_promisc_d40860d4',
@@ -213,7 +213,7 @@ export const SwInterfaceSetPromiscDef: MessageDef<SwInterfaceSetPromiscInput, Sw
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetPromiscReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetPromiscReplyInput, SwInterfaceSetPromiscReply> { return SwInterfaceSetPromiscReplyDef; },
   encode: encodeSwInterfaceSetPromisc,
   decode: decodeSwInterfaceSetPromisc,
 };
@@ -338,7 +338,7 @@ function decodeHwInterfaceSetMtu(p: Uint8Array): HwInterfaceSetMtu {
 }
 
 /** MessageDef of hw_interface_set_mtu: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const HwInterfaceSetMtuDef: MessageDef<HwInterfaceSetMtuInput, HwInterfaceSetMtu> = {
+export const HwInterfaceSetMtuDef: MessageDef<HwInterfaceSetMtuInput, HwInterfaceSetMtu, MessageDef<HwInterfaceSetMtuReplyInput, HwInterfaceSetMtuReply>> = {
   name: 'hw_interface_set_mtu',
   crc: '0xe6746899',
   nameCrc: 'hw_interface_set_mtu_e6746899',
@@ -346,7 +346,7 @@ export const HwInterfaceSetMtuDef: MessageDef<HwInterfaceSetMtuInput, HwInterfac
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return HwInterfaceSetMtuReplyDef; },
+  get reply(): MessageDef<HwInterfaceSetMtuReplyInput, HwInterfaceSetMtuReply> { return HwInterfaceSetMtuReplyDef; },
   encode: encodeHwInterfaceSetMtu,
   decode: decodeHwInterfaceSetMtu,
 };
@@ -475,7 +475,7 @@ function decodeSwInterfaceSetMtu(p: Uint8Array): SwInterfaceSetMtu {
 }
 
 /** MessageDef of sw_interface_set_mtu: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetMtuDef: MessageDef<SwInterfaceSetMtuInput, SwInterfaceSetMtu> = {
+export const SwInterfaceSetMtuDef: MessageDef<SwInterfaceSetMtuInput, SwInterfaceSetMtu, MessageDef<SwInterfaceSetMtuReplyInput, SwInterfaceSetMtuReply>> = {
   name: 'sw_interface_set_mtu',
   crc: '0x5cbe85e5',
   nameCrc: 'sw_interface_set_mtu_5cbe85e5',
@@ -483,7 +483,7 @@ export const SwInterfaceSetMtuDef: MessageDef<SwInterfaceSetMtuInput, SwInterfac
   kind: 'request',
   minSize: 30,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetMtuReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetMtuReplyInput, SwInterfaceSetMtuReply> { return SwInterfaceSetMtuReplyDef; },
   encode: encodeSwInterfaceSetMtu,
   decode: decodeSwInterfaceSetMtu,
 };
@@ -608,7 +608,7 @@ function decodeSwInterfaceSetIpDirectedBroadcast(p: Uint8Array): SwInterfaceSetI
 }
 
 /** MessageDef of sw_interface_set_ip_directed_broadcast: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetIpDirectedBroadcastDef: MessageDef<SwInterfaceSetIpDirectedBroadcastInput, SwInterfaceSetIpDirectedBroadcast> = {
+export const SwInterfaceSetIpDirectedBroadcastDef: MessageDef<SwInterfaceSetIpDirectedBroadcastInput, SwInterfaceSetIpDirectedBroadcast, MessageDef<SwInterfaceSetIpDirectedBroadcastReplyInput, SwInterfaceSetIpDirectedBroadcastReply>> = {
   name: 'sw_interface_set_ip_directed_broadcast',
   crc: '0xae6cfcfb',
   nameCrc: 'sw_interface_set_ip_directed_broadcast_ae6cfcfb',
@@ -616,7 +616,7 @@ export const SwInterfaceSetIpDirectedBroadcastDef: MessageDef<SwInterfaceSetIpDi
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetIpDirectedBroadcastReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetIpDirectedBroadcastReplyInput, SwInterfaceSetIpDirectedBroadcastReply> { return SwInterfaceSetIpDirectedBroadcastReplyDef; },
   encode: encodeSwInterfaceSetIpDirectedBroadcast,
   decode: decodeSwInterfaceSetIpDirectedBroadcast,
 };
@@ -826,7 +826,7 @@ function decodeWantInterfaceEvents(p: Uint8Array): WantInterfaceEvents {
 }
 
 /** MessageDef of want_interface_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantInterfaceEventsDef: MessageDef<WantInterfaceEventsInput, WantInterfaceEvents> = {
+export const WantInterfaceEventsDef: MessageDef<WantInterfaceEventsInput, WantInterfaceEvents, MessageDef<WantInterfaceEventsReplyInput, WantInterfaceEventsReply>> = {
   name: 'want_interface_events',
   crc: '0x476f5a08',
   nameCrc: 'want_interface_events_476f5a08',
@@ -834,7 +834,7 @@ export const WantInterfaceEventsDef: MessageDef<WantInterfaceEventsInput, WantIn
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return WantInterfaceEventsReplyDef; },
+  get reply(): MessageDef<WantInterfaceEventsReplyInput, WantInterfaceEventsReply> { return WantInterfaceEventsReplyDef; },
   get events(): readonly MessageDef[] { return [SwInterfaceEventDef]; },
   encode: encodeWantInterfaceEvents,
   decode: decodeWantInterfaceEvents,
@@ -1251,7 +1251,7 @@ function decodeSwInterfaceDump(p: Uint8Array): SwInterfaceDump {
 }
 
 /** MessageDef of sw_interface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceDumpDef: MessageDef<SwInterfaceDumpInput, SwInterfaceDump> = {
+export const SwInterfaceDumpDef: MessageDef<SwInterfaceDumpInput, SwInterfaceDump, MessageDef<SwInterfaceDetailsInput, SwInterfaceDetails>> = {
   name: 'sw_interface_dump',
   crc: '0xaa610c27',
   nameCrc: 'sw_interface_dump_aa610c27',
@@ -1259,7 +1259,7 @@ export const SwInterfaceDumpDef: MessageDef<SwInterfaceDumpInput, SwInterfaceDum
   kind: 'request',
   minSize: 19,
   fixedSize: false,
-  get reply(): MessageDef { return SwInterfaceDetailsDef; },
+  get reply(): MessageDef<SwInterfaceDetailsInput, SwInterfaceDetails> { return SwInterfaceDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceDump,
   decode: decodeSwInterfaceDump,
@@ -1366,7 +1366,7 @@ function decodeSwInterfaceAddDelAddress(p: Uint8Array): SwInterfaceAddDelAddress
 }
 
 /** MessageDef of sw_interface_add_del_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceAddDelAddressDef: MessageDef<SwInterfaceAddDelAddressInput, SwInterfaceAddDelAddress> = {
+export const SwInterfaceAddDelAddressDef: MessageDef<SwInterfaceAddDelAddressInput, SwInterfaceAddDelAddress, MessageDef<SwInterfaceAddDelAddressReplyInput, SwInterfaceAddDelAddressReply>> = {
   name: 'sw_interface_add_del_address',
   crc: '0x5463d73b',
   nameCrc: 'sw_interface_add_del_address_5463d73b',
@@ -1374,7 +1374,7 @@ export const SwInterfaceAddDelAddressDef: MessageDef<SwInterfaceAddDelAddressInp
   kind: 'request',
   minSize: 34,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceAddDelAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceAddDelAddressReplyInput, SwInterfaceAddDelAddressReply> { return SwInterfaceAddDelAddressReplyDef; },
   encode: encodeSwInterfaceAddDelAddress,
   decode: decodeSwInterfaceAddDelAddress,
 };
@@ -1497,7 +1497,7 @@ function decodeSwInterfaceAddressReplaceBegin(p: Uint8Array): SwInterfaceAddress
 }
 
 /** MessageDef of sw_interface_address_replace_begin: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceAddressReplaceBeginDef: MessageDef<SwInterfaceAddressReplaceBeginInput, SwInterfaceAddressReplaceBegin> = {
+export const SwInterfaceAddressReplaceBeginDef: MessageDef<SwInterfaceAddressReplaceBeginInput, SwInterfaceAddressReplaceBegin, MessageDef<SwInterfaceAddressReplaceBeginReplyInput, SwInterfaceAddressReplaceBeginReply>> = {
   name: 'sw_interface_address_replace_begin',
   crc: '0x51077d14',
   nameCrc: 'sw_interface_address_replace_begin_51077d14',
@@ -1505,7 +1505,7 @@ export const SwInterfaceAddressReplaceBeginDef: MessageDef<SwInterfaceAddressRep
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceAddressReplaceBeginReplyDef; },
+  get reply(): MessageDef<SwInterfaceAddressReplaceBeginReplyInput, SwInterfaceAddressReplaceBeginReply> { return SwInterfaceAddressReplaceBeginReplyDef; },
   encode: encodeSwInterfaceAddressReplaceBegin,
   decode: decodeSwInterfaceAddressReplaceBegin,
 };
@@ -1617,7 +1617,7 @@ function decodeSwInterfaceAddressReplaceEnd(p: Uint8Array): SwInterfaceAddressRe
 }
 
 /** MessageDef of sw_interface_address_replace_end: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceAddressReplaceEndDef: MessageDef<SwInterfaceAddressReplaceEndInput, SwInterfaceAddressReplaceEnd> = {
+export const SwInterfaceAddressReplaceEndDef: MessageDef<SwInterfaceAddressReplaceEndInput, SwInterfaceAddressReplaceEnd, MessageDef<SwInterfaceAddressReplaceEndReplyInput, SwInterfaceAddressReplaceEndReply>> = {
   name: 'sw_interface_address_replace_end',
   crc: '0x51077d14',
   nameCrc: 'sw_interface_address_replace_end_51077d14',
@@ -1625,7 +1625,7 @@ export const SwInterfaceAddressReplaceEndDef: MessageDef<SwInterfaceAddressRepla
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceAddressReplaceEndReplyDef; },
+  get reply(): MessageDef<SwInterfaceAddressReplaceEndReplyInput, SwInterfaceAddressReplaceEndReply> { return SwInterfaceAddressReplaceEndReplyDef; },
   encode: encodeSwInterfaceAddressReplaceEnd,
   decode: decodeSwInterfaceAddressReplaceEnd,
 };
@@ -1758,7 +1758,7 @@ function decodeSwInterfaceSetTable(p: Uint8Array): SwInterfaceSetTable {
 }
 
 /** MessageDef of sw_interface_set_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetTableDef: MessageDef<SwInterfaceSetTableInput, SwInterfaceSetTable> = {
+export const SwInterfaceSetTableDef: MessageDef<SwInterfaceSetTableInput, SwInterfaceSetTable, MessageDef<SwInterfaceSetTableReplyInput, SwInterfaceSetTableReply>> = {
   name: 'sw_interface_set_table',
   crc: '0xdf42a577',
   nameCrc: 'sw_interface_set_table_df42a577',
@@ -1766,7 +1766,7 @@ export const SwInterfaceSetTableDef: MessageDef<SwInterfaceSetTableInput, SwInte
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetTableReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetTableReplyInput, SwInterfaceSetTableReply> { return SwInterfaceSetTableReplyDef; },
   encode: encodeSwInterfaceSetTable,
   decode: decodeSwInterfaceSetTable,
 };
@@ -1890,7 +1890,7 @@ function decodeSwInterfaceGetTable(p: Uint8Array): SwInterfaceGetTable {
 }
 
 /** MessageDef of sw_interface_get_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceGetTableDef: MessageDef<SwInterfaceGetTableInput, SwInterfaceGetTable> = {
+export const SwInterfaceGetTableDef: MessageDef<SwInterfaceGetTableInput, SwInterfaceGetTable, MessageDef<SwInterfaceGetTableReplyInput, SwInterfaceGetTableReply>> = {
   name: 'sw_interface_get_table',
   crc: '0x2d033de4',
   nameCrc: 'sw_interface_get_table_2d033de4',
@@ -1898,7 +1898,7 @@ export const SwInterfaceGetTableDef: MessageDef<SwInterfaceGetTableInput, SwInte
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceGetTableReplyDef; },
+  get reply(): MessageDef<SwInterfaceGetTableReplyInput, SwInterfaceGetTableReply> { return SwInterfaceGetTableReplyDef; },
   encode: encodeSwInterfaceGetTable,
   decode: decodeSwInterfaceGetTable,
 };
@@ -2044,7 +2044,7 @@ function decodeSwInterfaceSetUnnumbered(p: Uint8Array): SwInterfaceSetUnnumbered
 }
 
 /** MessageDef of sw_interface_set_unnumbered: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetUnnumberedDef: MessageDef<SwInterfaceSetUnnumberedInput, SwInterfaceSetUnnumbered> = {
+export const SwInterfaceSetUnnumberedDef: MessageDef<SwInterfaceSetUnnumberedInput, SwInterfaceSetUnnumbered, MessageDef<SwInterfaceSetUnnumberedReplyInput, SwInterfaceSetUnnumberedReply>> = {
   name: 'sw_interface_set_unnumbered',
   crc: '0x154a6439',
   nameCrc: 'sw_interface_set_unnumbered_154a6439',
@@ -2052,7 +2052,7 @@ export const SwInterfaceSetUnnumberedDef: MessageDef<SwInterfaceSetUnnumberedInp
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetUnnumberedReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetUnnumberedReplyInput, SwInterfaceSetUnnumberedReply> { return SwInterfaceSetUnnumberedReplyDef; },
   encode: encodeSwInterfaceSetUnnumbered,
   decode: decodeSwInterfaceSetUnnumbered,
 };
@@ -2169,7 +2169,7 @@ function decodeSwInterfaceClearStats(p: Uint8Array): SwInterfaceClearStats {
 }
 
 /** MessageDef of sw_interface_clear_stats: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceClearStatsDef: MessageDef<SwInterfaceClearStatsInput, SwInterfaceClearStats> = {
+export const SwInterfaceClearStatsDef: MessageDef<SwInterfaceClearStatsInput, SwInterfaceClearStats, MessageDef<SwInterfaceClearStatsReplyInput, SwInterfaceClearStatsReply>> = {
   name: 'sw_interface_clear_stats',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_clear_stats_f9e6675e',
@@ -2177,7 +2177,7 @@ export const SwInterfaceClearStatsDef: MessageDef<SwInterfaceClearStatsInput, Sw
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceClearStatsReplyDef; },
+  get reply(): MessageDef<SwInterfaceClearStatsReplyInput, SwInterfaceClearStatsReply> { return SwInterfaceClearStatsReplyDef; },
   encode: encodeSwInterfaceClearStats,
   decode: decodeSwInterfaceClearStats,
 };
@@ -2310,7 +2310,7 @@ function decodeSwInterfaceTagAddDel(p: Uint8Array): SwInterfaceTagAddDel {
 }
 
 /** MessageDef of sw_interface_tag_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceTagAddDelDef: MessageDef<SwInterfaceTagAddDelInput, SwInterfaceTagAddDel> = {
+export const SwInterfaceTagAddDelDef: MessageDef<SwInterfaceTagAddDelInput, SwInterfaceTagAddDel, MessageDef<SwInterfaceTagAddDelReplyInput, SwInterfaceTagAddDelReply>> = {
   name: 'sw_interface_tag_add_del',
   crc: '0x426f8bc1',
   nameCrc: 'sw_interface_tag_add_del_426f8bc1',
@@ -2318,7 +2318,7 @@ export const SwInterfaceTagAddDelDef: MessageDef<SwInterfaceTagAddDelInput, SwIn
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceTagAddDelReplyDef; },
+  get reply(): MessageDef<SwInterfaceTagAddDelReplyInput, SwInterfaceTagAddDelReply> { return SwInterfaceTagAddDelReplyDef; },
   encode: encodeSwInterfaceTagAddDel,
   decode: decodeSwInterfaceTagAddDel,
 };
@@ -2451,7 +2451,7 @@ function decodeSwInterfaceAddDelMacAddress(p: Uint8Array): SwInterfaceAddDelMacA
 }
 
 /** MessageDef of sw_interface_add_del_mac_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceAddDelMacAddressDef: MessageDef<SwInterfaceAddDelMacAddressInput, SwInterfaceAddDelMacAddress> = {
+export const SwInterfaceAddDelMacAddressDef: MessageDef<SwInterfaceAddDelMacAddressInput, SwInterfaceAddDelMacAddress, MessageDef<SwInterfaceAddDelMacAddressReplyInput, SwInterfaceAddDelMacAddressReply>> = {
   name: 'sw_interface_add_del_mac_address',
   crc: '0x638bb9f4',
   nameCrc: 'sw_interface_add_del_mac_address_638bb9f4',
@@ -2459,7 +2459,7 @@ export const SwInterfaceAddDelMacAddressDef: MessageDef<SwInterfaceAddDelMacAddr
   kind: 'request',
   minSize: 21,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceAddDelMacAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceAddDelMacAddressReplyInput, SwInterfaceAddDelMacAddressReply> { return SwInterfaceAddDelMacAddressReplyDef; },
   encode: encodeSwInterfaceAddDelMacAddress,
   decode: decodeSwInterfaceAddDelMacAddress,
 };
@@ -2584,7 +2584,7 @@ function decodeSwInterfaceSetMacAddress(p: Uint8Array): SwInterfaceSetMacAddress
 }
 
 /** MessageDef of sw_interface_set_mac_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetMacAddressDef: MessageDef<SwInterfaceSetMacAddressInput, SwInterfaceSetMacAddress> = {
+export const SwInterfaceSetMacAddressDef: MessageDef<SwInterfaceSetMacAddressInput, SwInterfaceSetMacAddress, MessageDef<SwInterfaceSetMacAddressReplyInput, SwInterfaceSetMacAddressReply>> = {
   name: 'sw_interface_set_mac_address',
   crc: '0xc536e7eb',
   nameCrc: 'sw_interface_set_mac_address_c536e7eb',
@@ -2592,7 +2592,7 @@ export const SwInterfaceSetMacAddressDef: MessageDef<SwInterfaceSetMacAddressInp
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetMacAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetMacAddressReplyInput, SwInterfaceSetMacAddressReply> { return SwInterfaceSetMacAddressReplyDef; },
   encode: encodeSwInterfaceSetMacAddress,
   decode: decodeSwInterfaceSetMacAddress,
 };
@@ -2709,7 +2709,7 @@ function decodeSwInterfaceGetMacAddress(p: Uint8Array): SwInterfaceGetMacAddress
 }
 
 /** MessageDef of sw_interface_get_mac_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceGetMacAddressDef: MessageDef<SwInterfaceGetMacAddressInput, SwInterfaceGetMacAddress> = {
+export const SwInterfaceGetMacAddressDef: MessageDef<SwInterfaceGetMacAddressInput, SwInterfaceGetMacAddress, MessageDef<SwInterfaceGetMacAddressReplyInput, SwInterfaceGetMacAddressReply>> = {
   name: 'sw_interface_get_mac_address',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_get_mac_address_f9e6675e',
@@ -2717,7 +2717,7 @@ export const SwInterfaceGetMacAddressDef: MessageDef<SwInterfaceGetMacAddressInp
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceGetMacAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceGetMacAddressReplyInput, SwInterfaceGetMacAddressReply> { return SwInterfaceGetMacAddressReplyDef; },
   encode: encodeSwInterfaceGetMacAddress,
   decode: decodeSwInterfaceGetMacAddress,
 };
@@ -2874,7 +2874,7 @@ function decodeSwInterfaceSetRxMode(p: Uint8Array): SwInterfaceSetRxMode {
 }
 
 /** MessageDef of sw_interface_set_rx_mode: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetRxModeDef: MessageDef<SwInterfaceSetRxModeInput, SwInterfaceSetRxMode> = {
+export const SwInterfaceSetRxModeDef: MessageDef<SwInterfaceSetRxModeInput, SwInterfaceSetRxMode, MessageDef<SwInterfaceSetRxModeReplyInput, SwInterfaceSetRxModeReply>> = {
   name: 'sw_interface_set_rx_mode',
   crc: '0xb04d1cfe',
   nameCrc: 'sw_interface_set_rx_mode_b04d1cfe',
@@ -2882,7 +2882,7 @@ export const SwInterfaceSetRxModeDef: MessageDef<SwInterfaceSetRxModeInput, SwIn
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetRxModeReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetRxModeReplyInput, SwInterfaceSetRxModeReply> { return SwInterfaceSetRxModeReplyDef; },
   encode: encodeSwInterfaceSetRxMode,
   decode: decodeSwInterfaceSetRxMode,
 };
@@ -3026,7 +3026,7 @@ function decodeSwInterfaceSetRxPlacement(p: Uint8Array): SwInterfaceSetRxPlaceme
 }
 
 /** MessageDef of sw_interface_set_rx_placement: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetRxPlacementDef: MessageDef<SwInterfaceSetRxPlacementInput, SwInterfaceSetRxPlacement> = {
+export const SwInterfaceSetRxPlacementDef: MessageDef<SwInterfaceSetRxPlacementInput, SwInterfaceSetRxPlacement, MessageDef<SwInterfaceSetRxPlacementReplyInput, SwInterfaceSetRxPlacementReply>> = {
   name: 'sw_interface_set_rx_placement',
   crc: '0xdb65f3c9',
   nameCrc: 'sw_interface_set_rx_placement_db65f3c9',
@@ -3034,7 +3034,7 @@ export const SwInterfaceSetRxPlacementDef: MessageDef<SwInterfaceSetRxPlacementI
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetRxPlacementReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetRxPlacementReplyInput, SwInterfaceSetRxPlacementReply> { return SwInterfaceSetRxPlacementReplyDef; },
   encode: encodeSwInterfaceSetRxPlacement,
   decode: decodeSwInterfaceSetRxPlacement,
 };
@@ -3200,7 +3200,7 @@ function decodeSwInterfaceSetTxPlacement(p: Uint8Array): SwInterfaceSetTxPlaceme
 }
 
 /** MessageDef of sw_interface_set_tx_placement: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetTxPlacementDef: MessageDef<SwInterfaceSetTxPlacementInput, SwInterfaceSetTxPlacement> = {
+export const SwInterfaceSetTxPlacementDef: MessageDef<SwInterfaceSetTxPlacementInput, SwInterfaceSetTxPlacement, MessageDef<SwInterfaceSetTxPlacementReplyInput, SwInterfaceSetTxPlacementReply>> = {
   name: 'sw_interface_set_tx_placement',
   crc: '0x4e0cd5ff',
   nameCrc: 'sw_interface_set_tx_placement_4e0cd5ff',
@@ -3208,7 +3208,7 @@ export const SwInterfaceSetTxPlacementDef: MessageDef<SwInterfaceSetTxPlacementI
   kind: 'request',
   minSize: 22,
   fixedSize: false,
-  get reply(): MessageDef { return SwInterfaceSetTxPlacementReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetTxPlacementReplyInput, SwInterfaceSetTxPlacementReply> { return SwInterfaceSetTxPlacementReplyDef; },
   encode: encodeSwInterfaceSetTxPlacement,
   decode: decodeSwInterfaceSetTxPlacement,
 };
@@ -3335,7 +3335,7 @@ function decodeSwInterfaceSetInterfaceName(p: Uint8Array): SwInterfaceSetInterfa
 }
 
 /** MessageDef of sw_interface_set_interface_name: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetInterfaceNameDef: MessageDef<SwInterfaceSetInterfaceNameInput, SwInterfaceSetInterfaceName> = {
+export const SwInterfaceSetInterfaceNameDef: MessageDef<SwInterfaceSetInterfaceNameInput, SwInterfaceSetInterfaceName, MessageDef<SwInterfaceSetInterfaceNameReplyInput, SwInterfaceSetInterfaceNameReply>> = {
   name: 'sw_interface_set_interface_name',
   crc: '0x45a1d548',
   nameCrc: 'sw_interface_set_interface_name_45a1d548',
@@ -3343,7 +3343,7 @@ export const SwInterfaceSetInterfaceNameDef: MessageDef<SwInterfaceSetInterfaceN
   kind: 'request',
   minSize: 78,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetInterfaceNameReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetInterfaceNameReplyInput, SwInterfaceSetInterfaceNameReply> { return SwInterfaceSetInterfaceNameReplyDef; },
   encode: encodeSwInterfaceSetInterfaceName,
   decode: decodeSwInterfaceSetInterfaceName,
 };
@@ -3461,7 +3461,7 @@ function decodeSwInterfaceRxPlacementDump(p: Uint8Array): SwInterfaceRxPlacement
 }
 
 /** MessageDef of sw_interface_rx_placement_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceRxPlacementDumpDef: MessageDef<SwInterfaceRxPlacementDumpInput, SwInterfaceRxPlacementDump> = {
+export const SwInterfaceRxPlacementDumpDef: MessageDef<SwInterfaceRxPlacementDumpInput, SwInterfaceRxPlacementDump, MessageDef<SwInterfaceRxPlacementDetailsInput, SwInterfaceRxPlacementDetails>> = {
   name: 'sw_interface_rx_placement_dump',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_rx_placement_dump_f9e6675e',
@@ -3469,7 +3469,7 @@ export const SwInterfaceRxPlacementDumpDef: MessageDef<SwInterfaceRxPlacementDum
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceRxPlacementDetailsDef; },
+  get reply(): MessageDef<SwInterfaceRxPlacementDetailsInput, SwInterfaceRxPlacementDetails> { return SwInterfaceRxPlacementDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceRxPlacementDump,
   decode: decodeSwInterfaceRxPlacementDump,
@@ -3641,7 +3641,7 @@ function decodeSwInterfaceTxPlacementGet(p: Uint8Array): SwInterfaceTxPlacementG
 }
 
 /** MessageDef of sw_interface_tx_placement_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetInput, SwInterfaceTxPlacementGet> = {
+export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetInput, SwInterfaceTxPlacementGet, MessageDef<SwInterfaceTxPlacementGetReplyInput, SwInterfaceTxPlacementGetReply>> = {
   name: 'sw_interface_tx_placement_get',
   crc: '0x47250981',
   nameCrc: 'sw_interface_tx_placement_get_47250981',
@@ -3649,7 +3649,7 @@ export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetI
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceTxPlacementGetReplyDef; },
+  get reply(): MessageDef<SwInterfaceTxPlacementGetReplyInput, SwInterfaceTxPlacementGetReply> { return SwInterfaceTxPlacementGetReplyDef; },
   get details(): MessageDef { return SwInterfaceTxPlacementDetailsDef; },
   encode: encodeSwInterfaceTxPlacementGet,
   decode: decodeSwInterfaceTxPlacementGet,
@@ -3906,7 +3906,7 @@ function decodeInterfaceNameRenumber(p: Uint8Array): InterfaceNameRenumber {
 }
 
 /** MessageDef of interface_name_renumber: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const InterfaceNameRenumberDef: MessageDef<InterfaceNameRenumberInput, InterfaceNameRenumber> = {
+export const InterfaceNameRenumberDef: MessageDef<InterfaceNameRenumberInput, InterfaceNameRenumber, MessageDef<InterfaceNameRenumberReplyInput, InterfaceNameRenumberReply>> = {
   name: 'interface_name_renumber',
   crc: '0x2b8858b8',
   nameCrc: 'interface_name_renumber_2b8858b8',
@@ -3914,7 +3914,7 @@ export const InterfaceNameRenumberDef: MessageDef<InterfaceNameRenumberInput, In
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return InterfaceNameRenumberReplyDef; },
+  get reply(): MessageDef<InterfaceNameRenumberReplyInput, InterfaceNameRenumberReply> { return InterfaceNameRenumberReplyDef; },
   encode: encodeInterfaceNameRenumber,
   decode: decodeInterfaceNameRenumber,
 };
@@ -4052,7 +4052,7 @@ function decodeCreateSubif(p: Uint8Array): CreateSubif {
 }
 
 /** MessageDef of create_subif: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CreateSubifDef: MessageDef<CreateSubifInput, CreateSubif> = {
+export const CreateSubifDef: MessageDef<CreateSubifInput, CreateSubif, MessageDef<CreateSubifReplyInput, CreateSubifReply>> = {
   name: 'create_subif',
   crc: '0x790ca755',
   nameCrc: 'create_subif_790ca755',
@@ -4060,7 +4060,7 @@ export const CreateSubifDef: MessageDef<CreateSubifInput, CreateSubif> = {
   kind: 'request',
   minSize: 26,
   fixedSize: true,
-  get reply(): MessageDef { return CreateSubifReplyDef; },
+  get reply(): MessageDef<CreateSubifReplyInput, CreateSubifReply> { return CreateSubifReplyDef; },
   encode: encodeCreateSubif,
   decode: decodeCreateSubif,
 };
@@ -4192,7 +4192,7 @@ function decodeCreateVlanSubif(p: Uint8Array): CreateVlanSubif {
 }
 
 /** MessageDef of create_vlan_subif: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CreateVlanSubifDef: MessageDef<CreateVlanSubifInput, CreateVlanSubif> = {
+export const CreateVlanSubifDef: MessageDef<CreateVlanSubifInput, CreateVlanSubif, MessageDef<CreateVlanSubifReplyInput, CreateVlanSubifReply>> = {
   name: 'create_vlan_subif',
   crc: '0xaf34ac8b',
   nameCrc: 'create_vlan_subif_af34ac8b',
@@ -4200,7 +4200,7 @@ export const CreateVlanSubifDef: MessageDef<CreateVlanSubifInput, CreateVlanSubi
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return CreateVlanSubifReplyDef; },
+  get reply(): MessageDef<CreateVlanSubifReplyInput, CreateVlanSubifReply> { return CreateVlanSubifReplyDef; },
   encode: encodeCreateVlanSubif,
   decode: decodeCreateVlanSubif,
 };
@@ -4331,7 +4331,7 @@ function decodeDeleteSubif(p: Uint8Array): DeleteSubif {
 }
 
 /** MessageDef of delete_subif: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DeleteSubifDef: MessageDef<DeleteSubifInput, DeleteSubif> = {
+export const DeleteSubifDef: MessageDef<DeleteSubifInput, DeleteSubif, MessageDef<DeleteSubifReplyInput, DeleteSubifReply>> = {
   name: 'delete_subif',
   crc: '0xf9e6675e',
   nameCrc: 'delete_subif_f9e6675e',
@@ -4339,7 +4339,7 @@ export const DeleteSubifDef: MessageDef<DeleteSubifInput, DeleteSubif> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return DeleteSubifReplyDef; },
+  get reply(): MessageDef<DeleteSubifReplyInput, DeleteSubifReply> { return DeleteSubifReplyDef; },
   encode: encodeDeleteSubif,
   decode: decodeDeleteSubif,
 };
@@ -4456,7 +4456,7 @@ function decodeCreateLoopback(p: Uint8Array): CreateLoopback {
 }
 
 /** MessageDef of create_loopback: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CreateLoopbackDef: MessageDef<CreateLoopbackInput, CreateLoopback> = {
+export const CreateLoopbackDef: MessageDef<CreateLoopbackInput, CreateLoopback, MessageDef<CreateLoopbackReplyInput, CreateLoopbackReply>> = {
   name: 'create_loopback',
   crc: '0x42bb5d22',
   nameCrc: 'create_loopback_42bb5d22',
@@ -4464,7 +4464,7 @@ export const CreateLoopbackDef: MessageDef<CreateLoopbackInput, CreateLoopback> 
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return CreateLoopbackReplyDef; },
+  get reply(): MessageDef<CreateLoopbackReplyInput, CreateLoopbackReply> { return CreateLoopbackReplyDef; },
   encode: encodeCreateLoopback,
   decode: decodeCreateLoopback,
 };
@@ -4611,7 +4611,7 @@ function decodeCreateLoopbackInstance(p: Uint8Array): CreateLoopbackInstance {
 }
 
 /** MessageDef of create_loopback_instance: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CreateLoopbackInstanceDef: MessageDef<CreateLoopbackInstanceInput, CreateLoopbackInstance> = {
+export const CreateLoopbackInstanceDef: MessageDef<CreateLoopbackInstanceInput, CreateLoopbackInstance, MessageDef<CreateLoopbackInstanceReplyInput, CreateLoopbackInstanceReply>> = {
   name: 'create_loopback_instance',
   crc: '0xd36a3ee2',
   nameCrc: 'create_loopback_instance_d36a3ee2',
@@ -4619,7 +4619,7 @@ export const CreateLoopbackInstanceDef: MessageDef<CreateLoopbackInstanceInput, 
   kind: 'request',
   minSize: 21,
   fixedSize: true,
-  get reply(): MessageDef { return CreateLoopbackInstanceReplyDef; },
+  get reply(): MessageDef<CreateLoopbackInstanceReplyInput, CreateLoopbackInstanceReply> { return CreateLoopbackInstanceReplyDef; },
   encode: encodeCreateLoopbackInstance,
   decode: decodeCreateLoopbackInstance,
 };
@@ -4750,7 +4750,7 @@ function decodeDeleteLoopback(p: Uint8Array): DeleteLoopback {
 }
 
 /** MessageDef of delete_loopback: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DeleteLoopbackDef: MessageDef<DeleteLoopbackInput, DeleteLoopback> = {
+export const DeleteLoopbackDef: MessageDef<DeleteLoopbackInput, DeleteLoopback, MessageDef<DeleteLoopbackReplyInput, DeleteLoopbackReply>> = {
   name: 'delete_loopback',
   crc: '0xf9e6675e',
   nameCrc: 'delete_loopback_f9e6675e',
@@ -4758,7 +4758,7 @@ export const DeleteLoopbackDef: MessageDef<DeleteLoopbackInput, DeleteLoopback> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return DeleteLoopbackReplyDef; },
+  get reply(): MessageDef<DeleteLoopbackReplyInput, DeleteLoopbackReply> { return DeleteLoopbackReplyDef; },
   encode: encodeDeleteLoopback,
   decode: decodeDeleteLoopback,
 };
@@ -4884,7 +4884,7 @@ function decodeCollectDetailedInterfaceStats(p: Uint8Array): CollectDetailedInte
 }
 
 /** MessageDef of collect_detailed_interface_stats: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CollectDetailedInterfaceStatsDef: MessageDef<CollectDetailedInterfaceStatsInput, CollectDetailedInterfaceStats> = {
+export const CollectDetailedInterfaceStatsDef: MessageDef<CollectDetailedInterfaceStatsInput, CollectDetailedInterfaceStats, MessageDef<CollectDetailedInterfaceStatsReplyInput, CollectDetailedInterfaceStatsReply>> = {
   name: 'collect_detailed_interface_stats',
   crc: '0x5501adee',
   nameCrc: 'collect_detailed_interface_stats_5501adee',
@@ -4892,7 +4892,7 @@ export const CollectDetailedInterfaceStatsDef: MessageDef<CollectDetailedInterfa
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return CollectDetailedInterfaceStatsReplyDef; },
+  get reply(): MessageDef<CollectDetailedInterfaceStatsReplyInput, CollectDetailedInterfaceStatsReply> { return CollectDetailedInterfaceStatsReplyDef; },
   encode: encodeCollectDetailedInterfaceStats,
   decode: decodeCollectDetailedInterfaceStats,
 };
@@ -5024,7 +5024,7 @@ function decodePcapSetFilterFunction(p: Uint8Array): PcapSetFilterFunction {
 }
 
 /** MessageDef of pcap_set_filter_function: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PcapSetFilterFunctionDef: MessageDef<PcapSetFilterFunctionInput, PcapSetFilterFunction> = {
+export const PcapSetFilterFunctionDef: MessageDef<PcapSetFilterFunctionInput, PcapSetFilterFunction, MessageDef<PcapSetFilterFunctionReplyInput, PcapSetFilterFunctionReply>> = {
   name: 'pcap_set_filter_function',
   crc: '0x616abb92',
   nameCrc: 'pcap_set_filter_function_616abb92',
@@ -5032,7 +5032,7 @@ export const PcapSetFilterFunctionDef: MessageDef<PcapSetFilterFunctionInput, Pc
   kind: 'request',
   minSize: 14,
   fixedSize: false,
-  get reply(): MessageDef { return PcapSetFilterFunctionReplyDef; },
+  get reply(): MessageDef<PcapSetFilterFunctionReplyInput, PcapSetFilterFunctionReply> { return PcapSetFilterFunctionReplyDef; },
   encode: encodePcapSetFilterFunction,
   decode: decodePcapSetFilterFunction,
 };
@@ -5230,7 +5230,7 @@ function decodePcapTraceOn(p: Uint8Array): PcapTraceOn {
 }
 
 /** MessageDef of pcap_trace_on: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PcapTraceOnDef: MessageDef<PcapTraceOnInput, PcapTraceOn> = {
+export const PcapTraceOnDef: MessageDef<PcapTraceOnInput, PcapTraceOn, MessageDef<PcapTraceOnReplyInput, PcapTraceOnReply>> = {
   name: 'pcap_trace_on',
   crc: '0xcb39e968',
   nameCrc: 'pcap_trace_on_cb39e968',
@@ -5238,7 +5238,7 @@ export const PcapTraceOnDef: MessageDef<PcapTraceOnInput, PcapTraceOn> = {
   kind: 'request',
   minSize: 220,
   fixedSize: true,
-  get reply(): MessageDef { return PcapTraceOnReplyDef; },
+  get reply(): MessageDef<PcapTraceOnReplyInput, PcapTraceOnReply> { return PcapTraceOnReplyDef; },
   encode: encodePcapTraceOn,
   decode: decodePcapTraceOn,
 };
@@ -5341,7 +5341,7 @@ function decodePcapTraceOff(p: Uint8Array): PcapTraceOff {
 }
 
 /** MessageDef of pcap_trace_off: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PcapTraceOffDef: MessageDef<PcapTraceOffInput, PcapTraceOff> = {
+export const PcapTraceOffDef: MessageDef<PcapTraceOffInput, PcapTraceOff, MessageDef<PcapTraceOffReplyInput, PcapTraceOffReply>> = {
   name: 'pcap_trace_off',
   crc: '0x51077d14',
   nameCrc: 'pcap_trace_off_51077d14',
@@ -5349,7 +5349,7 @@ export const PcapTraceOffDef: MessageDef<PcapTraceOffInput, PcapTraceOff> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return PcapTraceOffReplyDef; },
+  get reply(): MessageDef<PcapTraceOffReplyInput, PcapTraceOffReply> { return PcapTraceOffReplyDef; },
   encode: encodePcapTraceOff,
   decode: decodePcapTraceOff,
 };
@@ -5466,7 +5466,7 @@ function decodeSwInterfaceSetDefaultRxMode(p: Uint8Array): SwInterfaceSetDefault
 }
 
 /** MessageDef of sw_interface_set_default_rx_mode: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetDefaultRxModeDef: MessageDef<SwInterfaceSetDefaultRxModeInput, SwInterfaceSetDefaultRxMode> = {
+export const SwInterfaceSetDefaultRxModeDef: MessageDef<SwInterfaceSetDefaultRxModeInput, SwInterfaceSetDefaultRxMode, MessageDef<SwInterfaceSetDefaultRxModeReplyInput, SwInterfaceSetDefaultRxModeReply>> = {
   name: 'sw_interface_set_default_rx_mode',
   crc: '0x776b4837',
   nameCrc: 'sw_interface_set_default_rx_mode_776b4837',
@@ -5474,7 +5474,7 @@ export const SwInterfaceSetDefaultRxModeDef: MessageDef<SwInterfaceSetDefaultRxM
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetDefaultRxModeReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetDefaultRxModeReplyInput, SwInterfaceSetDefaultRxModeReply> { return SwInterfaceSetDefaultRxModeReplyDef; },
   encode: encodeSwInterfaceSetDefaultRxMode,
   decode: decodeSwInterfaceSetDefaultRxMode,
 };
@@ -5583,7 +5583,7 @@ function decodeSwInterfaceGetDefaultRxMode(p: Uint8Array): SwInterfaceGetDefault
 }
 
 /** MessageDef of sw_interface_get_default_rx_mode: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceGetDefaultRxModeDef: MessageDef<SwInterfaceGetDefaultRxModeInput, SwInterfaceGetDefaultRxMode> = {
+export const SwInterfaceGetDefaultRxModeDef: MessageDef<SwInterfaceGetDefaultRxModeInput, SwInterfaceGetDefaultRxMode, MessageDef<SwInterfaceGetDefaultRxModeReplyInput, SwInterfaceGetDefaultRxModeReply>> = {
   name: 'sw_interface_get_default_rx_mode',
   crc: '0x51077d14',
   nameCrc: 'sw_interface_get_default_rx_mode_51077d14',
@@ -5591,7 +5591,7 @@ export const SwInterfaceGetDefaultRxModeDef: MessageDef<SwInterfaceGetDefaultRxM
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceGetDefaultRxModeReplyDef; },
+  get reply(): MessageDef<SwInterfaceGetDefaultRxModeReplyInput, SwInterfaceGetDefaultRxModeReply> { return SwInterfaceGetDefaultRxModeReplyDef; },
   encode: encodeSwInterfaceGetDefaultRxMode,
   decode: decodeSwInterfaceGetDefaultRxMode,
 };
@@ -5730,7 +5730,7 @@ function decodeSwInterfaceSetLinkSpeed(p: Uint8Array): SwInterfaceSetLinkSpeed {
 }
 
 /** MessageDef of sw_interface_set_link_speed: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetLinkSpeedDef: MessageDef<SwInterfaceSetLinkSpeedInput, SwInterfaceSetLinkSpeed> = {
+export const SwInterfaceSetLinkSpeedDef: MessageDef<SwInterfaceSetLinkSpeedInput, SwInterfaceSetLinkSpeed, MessageDef<SwInterfaceSetLinkSpeedReplyInput, SwInterfaceSetLinkSpeedReply>> = {
   name: 'sw_interface_set_link_speed',
   crc: '0x2f0867fa',
   nameCrc: 'sw_interface_set_link_speed_2f0867fa',
@@ -5738,7 +5738,7 @@ export const SwInterfaceSetLinkSpeedDef: MessageDef<SwInterfaceSetLinkSpeedInput
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetLinkSpeedReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetLinkSpeedReplyInput, SwInterfaceSetLinkSpeedReply> { return SwInterfaceSetLinkSpeedReplyDef; },
   encode: encodeSwInterfaceSetLinkSpeed,
   decode: decodeSwInterfaceSetLinkSpeed,
 };
@@ -5855,7 +5855,7 @@ function decodeSwInterfaceGetSpeedCapa(p: Uint8Array): SwInterfaceGetSpeedCapa {
 }
 
 /** MessageDef of sw_interface_get_speed_capa: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceGetSpeedCapaDef: MessageDef<SwInterfaceGetSpeedCapaInput, SwInterfaceGetSpeedCapa> = {
+export const SwInterfaceGetSpeedCapaDef: MessageDef<SwInterfaceGetSpeedCapaInput, SwInterfaceGetSpeedCapa, MessageDef<SwInterfaceGetSpeedCapaReplyInput, SwInterfaceGetSpeedCapaReply>> = {
   name: 'sw_interface_get_speed_capa',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_get_speed_capa_f9e6675e',
@@ -5863,7 +5863,7 @@ export const SwInterfaceGetSpeedCapaDef: MessageDef<SwInterfaceGetSpeedCapaInput
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceGetSpeedCapaReplyDef; },
+  get reply(): MessageDef<SwInterfaceGetSpeedCapaReplyInput, SwInterfaceGetSpeedCapaReply> { return SwInterfaceGetSpeedCapaReplyDef; },
   encode: encodeSwInterfaceGetSpeedCapa,
   decode: decodeSwInterfaceGetSpeedCapa,
 };

@@ -283,7 +283,7 @@ function decodeIpTableAddDel(p: Uint8Array): IpTableAddDel {
 }
 
 /** MessageDef of ip_table_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableAddDelDef: MessageDef<IpTableAddDelInput, IpTableAddDel> = {
+export const IpTableAddDelDef: MessageDef<IpTableAddDelInput, IpTableAddDel, MessageDef<IpTableAddDelReplyInput, IpTableAddDelReply>> = {
   name: 'ip_table_add_del',
   crc: '0x0ffdaec0',
   nameCrc: 'ip_table_add_del_0ffdaec0',
@@ -291,7 +291,7 @@ export const IpTableAddDelDef: MessageDef<IpTableAddDelInput, IpTableAddDel> = {
   kind: 'request',
   minSize: 80,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableAddDelReplyDef; },
+  get reply(): MessageDef<IpTableAddDelReplyInput, IpTableAddDelReply> { return IpTableAddDelReplyDef; },
   encode: encodeIpTableAddDel,
   decode: decodeIpTableAddDel,
 };
@@ -432,7 +432,7 @@ function decodeIpTableAddDelV2(p: Uint8Array): IpTableAddDelV2 {
 }
 
 /** MessageDef of ip_table_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableAddDelV2Def: MessageDef<IpTableAddDelV2Input, IpTableAddDelV2> = {
+export const IpTableAddDelV2Def: MessageDef<IpTableAddDelV2Input, IpTableAddDelV2, MessageDef<IpTableAddDelV2ReplyInput, IpTableAddDelV2Reply>> = {
   name: 'ip_table_add_del_v2',
   crc: '0x14e5081f',
   nameCrc: 'ip_table_add_del_v2_14e5081f',
@@ -440,7 +440,7 @@ export const IpTableAddDelV2Def: MessageDef<IpTableAddDelV2Input, IpTableAddDelV
   kind: 'request',
   minSize: 81,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableAddDelV2ReplyDef; },
+  get reply(): MessageDef<IpTableAddDelV2ReplyInput, IpTableAddDelV2Reply> { return IpTableAddDelV2ReplyDef; },
   encode: encodeIpTableAddDelV2,
   decode: decodeIpTableAddDelV2,
 };
@@ -572,7 +572,7 @@ function decodeIpTableAllocate(p: Uint8Array): IpTableAllocate {
 }
 
 /** MessageDef of ip_table_allocate: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableAllocateDef: MessageDef<IpTableAllocateInput, IpTableAllocate> = {
+export const IpTableAllocateDef: MessageDef<IpTableAllocateInput, IpTableAllocate, MessageDef<IpTableAllocateReplyInput, IpTableAllocateReply>> = {
   name: 'ip_table_allocate',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_table_allocate_b9d2e09e',
@@ -580,7 +580,7 @@ export const IpTableAllocateDef: MessageDef<IpTableAllocateInput, IpTableAllocat
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableAllocateReplyDef; },
+  get reply(): MessageDef<IpTableAllocateReplyInput, IpTableAllocateReply> { return IpTableAllocateReplyDef; },
   encode: encodeIpTableAllocate,
   decode: decodeIpTableAllocate,
 };
@@ -703,7 +703,7 @@ function decodeIpTableDump(p: Uint8Array): IpTableDump {
 }
 
 /** MessageDef of ip_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableDumpDef: MessageDef<IpTableDumpInput, IpTableDump> = {
+export const IpTableDumpDef: MessageDef<IpTableDumpInput, IpTableDump, MessageDef<IpTableDetailsInput, IpTableDetails>> = {
   name: 'ip_table_dump',
   crc: '0x51077d14',
   nameCrc: 'ip_table_dump_51077d14',
@@ -711,7 +711,7 @@ export const IpTableDumpDef: MessageDef<IpTableDumpInput, IpTableDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableDetailsDef; },
+  get reply(): MessageDef<IpTableDetailsInput, IpTableDetails> { return IpTableDetailsDef; },
   stream: true,
   encode: encodeIpTableDump,
   decode: decodeIpTableDump,
@@ -794,7 +794,7 @@ function decodeIpTableReplaceBegin(p: Uint8Array): IpTableReplaceBegin {
 }
 
 /** MessageDef of ip_table_replace_begin: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableReplaceBeginDef: MessageDef<IpTableReplaceBeginInput, IpTableReplaceBegin> = {
+export const IpTableReplaceBeginDef: MessageDef<IpTableReplaceBeginInput, IpTableReplaceBegin, MessageDef<IpTableReplaceBeginReplyInput, IpTableReplaceBeginReply>> = {
   name: 'ip_table_replace_begin',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_table_replace_begin_b9d2e09e',
@@ -802,7 +802,7 @@ export const IpTableReplaceBeginDef: MessageDef<IpTableReplaceBeginInput, IpTabl
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableReplaceBeginReplyDef; },
+  get reply(): MessageDef<IpTableReplaceBeginReplyInput, IpTableReplaceBeginReply> { return IpTableReplaceBeginReplyDef; },
   encode: encodeIpTableReplaceBegin,
   decode: decodeIpTableReplaceBegin,
 };
@@ -929,7 +929,7 @@ function decodeIpTableReplaceEnd(p: Uint8Array): IpTableReplaceEnd {
 }
 
 /** MessageDef of ip_table_replace_end: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableReplaceEndDef: MessageDef<IpTableReplaceEndInput, IpTableReplaceEnd> = {
+export const IpTableReplaceEndDef: MessageDef<IpTableReplaceEndInput, IpTableReplaceEnd, MessageDef<IpTableReplaceEndReplyInput, IpTableReplaceEndReply>> = {
   name: 'ip_table_replace_end',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_table_replace_end_b9d2e09e',
@@ -937,7 +937,7 @@ export const IpTableReplaceEndDef: MessageDef<IpTableReplaceEndInput, IpTableRep
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableReplaceEndReplyDef; },
+  get reply(): MessageDef<IpTableReplaceEndReplyInput, IpTableReplaceEndReply> { return IpTableReplaceEndReplyDef; },
   encode: encodeIpTableReplaceEnd,
   decode: decodeIpTableReplaceEnd,
 };
@@ -1062,7 +1062,7 @@ function decodeIpTableFlush(p: Uint8Array): IpTableFlush {
 }
 
 /** MessageDef of ip_table_flush: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpTableFlushDef: MessageDef<IpTableFlushInput, IpTableFlush> = {
+export const IpTableFlushDef: MessageDef<IpTableFlushInput, IpTableFlush, MessageDef<IpTableFlushReplyInput, IpTableFlushReply>> = {
   name: 'ip_table_flush',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_table_flush_b9d2e09e',
@@ -1070,7 +1070,7 @@ export const IpTableFlushDef: MessageDef<IpTableFlushInput, IpTableFlush> = {
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpTableFlushReplyDef; },
+  get reply(): MessageDef<IpTableFlushReplyInput, IpTableFlushReply> { return IpTableFlushReplyDef; },
   encode: encodeIpTableFlush,
   decode: decodeIpTableFlush,
 };
@@ -1407,7 +1407,7 @@ function decodeIpRouteAddDel(p: Uint8Array): IpRouteAddDel {
 }
 
 /** MessageDef of ip_route_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteAddDelDef: MessageDef<IpRouteAddDelInput, IpRouteAddDel> = {
+export const IpRouteAddDelDef: MessageDef<IpRouteAddDelInput, IpRouteAddDel, MessageDef<IpRouteAddDelReplyInput, IpRouteAddDelReply>> = {
   name: 'ip_route_add_del',
   crc: '0xb8ecfe0d',
   nameCrc: 'ip_route_add_del_b8ecfe0d',
@@ -1415,7 +1415,7 @@ export const IpRouteAddDelDef: MessageDef<IpRouteAddDelInput, IpRouteAddDel> = {
   kind: 'request',
   minSize: 39,
   fixedSize: false,
-  get reply(): MessageDef { return IpRouteAddDelReplyDef; },
+  get reply(): MessageDef<IpRouteAddDelReplyInput, IpRouteAddDelReply> { return IpRouteAddDelReplyDef; },
   encode: encodeIpRouteAddDel,
   decode: decodeIpRouteAddDel,
 };
@@ -1622,7 +1622,7 @@ function decodeIpRouteAddDelV2(p: Uint8Array): IpRouteAddDelV2 {
 }
 
 /** MessageDef of ip_route_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteAddDelV2Def: MessageDef<IpRouteAddDelV2Input, IpRouteAddDelV2> = {
+export const IpRouteAddDelV2Def: MessageDef<IpRouteAddDelV2Input, IpRouteAddDelV2, MessageDef<IpRouteAddDelV2ReplyInput, IpRouteAddDelV2Reply>> = {
   name: 'ip_route_add_del_v2',
   crc: '0x521ef330',
   nameCrc: 'ip_route_add_del_v2_521ef330',
@@ -1630,7 +1630,7 @@ export const IpRouteAddDelV2Def: MessageDef<IpRouteAddDelV2Input, IpRouteAddDelV
   kind: 'request',
   minSize: 40,
   fixedSize: false,
-  get reply(): MessageDef { return IpRouteAddDelV2ReplyDef; },
+  get reply(): MessageDef<IpRouteAddDelV2ReplyInput, IpRouteAddDelV2Reply> { return IpRouteAddDelV2ReplyDef; },
   encode: encodeIpRouteAddDelV2,
   decode: decodeIpRouteAddDelV2,
 };
@@ -1824,7 +1824,7 @@ function decodeIpRouteDump(p: Uint8Array): IpRouteDump {
 }
 
 /** MessageDef of ip_route_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteDumpDef: MessageDef<IpRouteDumpInput, IpRouteDump> = {
+export const IpRouteDumpDef: MessageDef<IpRouteDumpInput, IpRouteDump, MessageDef<IpRouteDetailsInput, IpRouteDetails>> = {
   name: 'ip_route_dump',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_route_dump_b9d2e09e',
@@ -1832,7 +1832,7 @@ export const IpRouteDumpDef: MessageDef<IpRouteDumpInput, IpRouteDump> = {
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpRouteDetailsDef; },
+  get reply(): MessageDef<IpRouteDetailsInput, IpRouteDetails> { return IpRouteDetailsDef; },
   stream: true,
   encode: encodeIpRouteDump,
   decode: decodeIpRouteDump,
@@ -1902,7 +1902,7 @@ function decodeIpRouteV2Dump(p: Uint8Array): IpRouteV2Dump {
 }
 
 /** MessageDef of ip_route_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteV2DumpDef: MessageDef<IpRouteV2DumpInput, IpRouteV2Dump> = {
+export const IpRouteV2DumpDef: MessageDef<IpRouteV2DumpInput, IpRouteV2Dump, MessageDef<IpRouteV2DetailsInput, IpRouteV2Details>> = {
   name: 'ip_route_v2_dump',
   crc: '0xd16f72e6',
   nameCrc: 'ip_route_v2_dump_d16f72e6',
@@ -1910,7 +1910,7 @@ export const IpRouteV2DumpDef: MessageDef<IpRouteV2DumpInput, IpRouteV2Dump> = {
   kind: 'request',
   minSize: 80,
   fixedSize: true,
-  get reply(): MessageDef { return IpRouteV2DetailsDef; },
+  get reply(): MessageDef<IpRouteV2DetailsInput, IpRouteV2Details> { return IpRouteV2DetailsDef; },
   stream: true,
   encode: encodeIpRouteV2Dump,
   decode: decodeIpRouteV2Dump,
@@ -2395,7 +2395,7 @@ function decodeIpRouteLookup(p: Uint8Array): IpRouteLookup {
 }
 
 /** MessageDef of ip_route_lookup: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteLookupDef: MessageDef<IpRouteLookupInput, IpRouteLookup> = {
+export const IpRouteLookupDef: MessageDef<IpRouteLookupInput, IpRouteLookup, MessageDef<IpRouteLookupReplyInput, IpRouteLookupReply>> = {
   name: 'ip_route_lookup',
   crc: '0x710d6471',
   nameCrc: 'ip_route_lookup_710d6471',
@@ -2403,7 +2403,7 @@ export const IpRouteLookupDef: MessageDef<IpRouteLookupInput, IpRouteLookup> = {
   kind: 'request',
   minSize: 33,
   fixedSize: true,
-  get reply(): MessageDef { return IpRouteLookupReplyDef; },
+  get reply(): MessageDef<IpRouteLookupReplyInput, IpRouteLookupReply> { return IpRouteLookupReplyDef; },
   encode: encodeIpRouteLookup,
   decode: decodeIpRouteLookup,
 };
@@ -2492,7 +2492,7 @@ function decodeIpRouteLookupV2(p: Uint8Array): IpRouteLookupV2 {
 }
 
 /** MessageDef of ip_route_lookup_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpRouteLookupV2Def: MessageDef<IpRouteLookupV2Input, IpRouteLookupV2> = {
+export const IpRouteLookupV2Def: MessageDef<IpRouteLookupV2Input, IpRouteLookupV2, MessageDef<IpRouteLookupV2ReplyInput, IpRouteLookupV2Reply>> = {
   name: 'ip_route_lookup_v2',
   crc: '0x710d6471',
   nameCrc: 'ip_route_lookup_v2_710d6471',
@@ -2500,7 +2500,7 @@ export const IpRouteLookupV2Def: MessageDef<IpRouteLookupV2Input, IpRouteLookupV
   kind: 'request',
   minSize: 33,
   fixedSize: true,
-  get reply(): MessageDef { return IpRouteLookupV2ReplyDef; },
+  get reply(): MessageDef<IpRouteLookupV2ReplyInput, IpRouteLookupV2Reply> { return IpRouteLookupV2ReplyDef; },
   encode: encodeIpRouteLookupV2,
   decode: decodeIpRouteLookupV2,
 };
@@ -3028,7 +3028,7 @@ function decodeSetIpFlowHash(p: Uint8Array): SetIpFlowHash {
 }
 
 /** MessageDef of set_ip_flow_hash: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpFlowHashDef: MessageDef<SetIpFlowHashInput, SetIpFlowHash> = {
+export const SetIpFlowHashDef: MessageDef<SetIpFlowHashInput, SetIpFlowHash, MessageDef<SetIpFlowHashReplyInput, SetIpFlowHashReply>> = {
   name: 'set_ip_flow_hash',
   crc: '0x084ee09e',
   nameCrc: 'set_ip_flow_hash_084ee09e',
@@ -3036,7 +3036,7 @@ export const SetIpFlowHashDef: MessageDef<SetIpFlowHashInput, SetIpFlowHash> = {
   kind: 'request',
   minSize: 22,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpFlowHashReplyDef; },
+  get reply(): MessageDef<SetIpFlowHashReplyInput, SetIpFlowHashReply> { return SetIpFlowHashReplyDef; },
   encode: encodeSetIpFlowHash,
   decode: decodeSetIpFlowHash,
 };
@@ -3160,7 +3160,7 @@ function decodeSetIpFlowHashV2(p: Uint8Array): SetIpFlowHashV2 {
 }
 
 /** MessageDef of set_ip_flow_hash_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpFlowHashV2Def: MessageDef<SetIpFlowHashV2Input, SetIpFlowHashV2> = {
+export const SetIpFlowHashV2Def: MessageDef<SetIpFlowHashV2Input, SetIpFlowHashV2, MessageDef<SetIpFlowHashV2ReplyInput, SetIpFlowHashV2Reply>> = {
   name: 'set_ip_flow_hash_v2',
   crc: '0x6d132100',
   nameCrc: 'set_ip_flow_hash_v2_6d132100',
@@ -3168,7 +3168,7 @@ export const SetIpFlowHashV2Def: MessageDef<SetIpFlowHashV2Input, SetIpFlowHashV
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpFlowHashV2ReplyDef; },
+  get reply(): MessageDef<SetIpFlowHashV2ReplyInput, SetIpFlowHashV2Reply> { return SetIpFlowHashV2ReplyDef; },
   encode: encodeSetIpFlowHashV2,
   decode: decodeSetIpFlowHashV2,
 };
@@ -3292,7 +3292,7 @@ function decodeSetIpFlowHashV3(p: Uint8Array): SetIpFlowHashV3 {
 }
 
 /** MessageDef of set_ip_flow_hash_v3: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpFlowHashV3Def: MessageDef<SetIpFlowHashV3Input, SetIpFlowHashV3> = {
+export const SetIpFlowHashV3Def: MessageDef<SetIpFlowHashV3Input, SetIpFlowHashV3, MessageDef<SetIpFlowHashV3ReplyInput, SetIpFlowHashV3Reply>> = {
   name: 'set_ip_flow_hash_v3',
   crc: '0xb7876e07',
   nameCrc: 'set_ip_flow_hash_v3_b7876e07',
@@ -3300,7 +3300,7 @@ export const SetIpFlowHashV3Def: MessageDef<SetIpFlowHashV3Input, SetIpFlowHashV
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpFlowHashV3ReplyDef; },
+  get reply(): MessageDef<SetIpFlowHashV3ReplyInput, SetIpFlowHashV3Reply> { return SetIpFlowHashV3ReplyDef; },
   encode: encodeSetIpFlowHashV3,
   decode: decodeSetIpFlowHashV3,
 };
@@ -3419,7 +3419,7 @@ function decodeSetIpFlowHashRouterId(p: Uint8Array): SetIpFlowHashRouterId {
 }
 
 /** MessageDef of set_ip_flow_hash_router_id: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpFlowHashRouterIdDef: MessageDef<SetIpFlowHashRouterIdInput, SetIpFlowHashRouterId> = {
+export const SetIpFlowHashRouterIdDef: MessageDef<SetIpFlowHashRouterIdInput, SetIpFlowHashRouterId, MessageDef<SetIpFlowHashRouterIdReplyInput, SetIpFlowHashRouterIdReply>> = {
   name: 'set_ip_flow_hash_router_id',
   crc: '0x03e4f48e',
   nameCrc: 'set_ip_flow_hash_router_id_03e4f48e',
@@ -3427,7 +3427,7 @@ export const SetIpFlowHashRouterIdDef: MessageDef<SetIpFlowHashRouterIdInput, Se
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpFlowHashRouterIdReplyDef; },
+  get reply(): MessageDef<SetIpFlowHashRouterIdReplyInput, SetIpFlowHashRouterIdReply> { return SetIpFlowHashRouterIdReplyDef; },
   encode: encodeSetIpFlowHashRouterId,
   decode: decodeSetIpFlowHashRouterId,
 };
@@ -3552,7 +3552,7 @@ function decodeSwInterfaceIp6EnableDisable(p: Uint8Array): SwInterfaceIp6EnableD
 }
 
 /** MessageDef of sw_interface_ip6_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6EnableDisableDef: MessageDef<SwInterfaceIp6EnableDisableInput, SwInterfaceIp6EnableDisable> = {
+export const SwInterfaceIp6EnableDisableDef: MessageDef<SwInterfaceIp6EnableDisableInput, SwInterfaceIp6EnableDisable, MessageDef<SwInterfaceIp6EnableDisableReplyInput, SwInterfaceIp6EnableDisableReply>> = {
   name: 'sw_interface_ip6_enable_disable',
   crc: '0xae6cfcfb',
   nameCrc: 'sw_interface_ip6_enable_disable_ae6cfcfb',
@@ -3560,7 +3560,7 @@ export const SwInterfaceIp6EnableDisableDef: MessageDef<SwInterfaceIp6EnableDisa
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6EnableDisableReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp6EnableDisableReplyInput, SwInterfaceIp6EnableDisableReply> { return SwInterfaceIp6EnableDisableReplyDef; },
   encode: encodeSwInterfaceIp6EnableDisable,
   decode: decodeSwInterfaceIp6EnableDisable,
 };
@@ -3685,7 +3685,7 @@ function decodeSwInterfaceIp4EnableDisable(p: Uint8Array): SwInterfaceIp4EnableD
 }
 
 /** MessageDef of sw_interface_ip4_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp4EnableDisableDef: MessageDef<SwInterfaceIp4EnableDisableInput, SwInterfaceIp4EnableDisable> = {
+export const SwInterfaceIp4EnableDisableDef: MessageDef<SwInterfaceIp4EnableDisableInput, SwInterfaceIp4EnableDisable, MessageDef<SwInterfaceIp4EnableDisableReplyInput, SwInterfaceIp4EnableDisableReply>> = {
   name: 'sw_interface_ip4_enable_disable',
   crc: '0xae6cfcfb',
   nameCrc: 'sw_interface_ip4_enable_disable_ae6cfcfb',
@@ -3693,7 +3693,7 @@ export const SwInterfaceIp4EnableDisableDef: MessageDef<SwInterfaceIp4EnableDisa
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp4EnableDisableReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp4EnableDisableReplyInput, SwInterfaceIp4EnableDisableReply> { return SwInterfaceIp4EnableDisableReplyDef; },
   encode: encodeSwInterfaceIp4EnableDisable,
   decode: decodeSwInterfaceIp4EnableDisable,
 };
@@ -3801,7 +3801,7 @@ function decodeIpMtableDump(p: Uint8Array): IpMtableDump {
 }
 
 /** MessageDef of ip_mtable_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpMtableDumpDef: MessageDef<IpMtableDumpInput, IpMtableDump> = {
+export const IpMtableDumpDef: MessageDef<IpMtableDumpInput, IpMtableDump, MessageDef<IpMtableDetailsInput, IpMtableDetails>> = {
   name: 'ip_mtable_dump',
   crc: '0x51077d14',
   nameCrc: 'ip_mtable_dump_51077d14',
@@ -3809,7 +3809,7 @@ export const IpMtableDumpDef: MessageDef<IpMtableDumpInput, IpMtableDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpMtableDetailsDef; },
+  get reply(): MessageDef<IpMtableDetailsInput, IpMtableDetails> { return IpMtableDetailsDef; },
   stream: true,
   encode: encodeIpMtableDump,
   decode: decodeIpMtableDump,
@@ -4104,7 +4104,7 @@ function decodeIpMrouteAddDel(p: Uint8Array): IpMrouteAddDel {
 }
 
 /** MessageDef of ip_mroute_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpMrouteAddDelDef: MessageDef<IpMrouteAddDelInput, IpMrouteAddDel> = {
+export const IpMrouteAddDelDef: MessageDef<IpMrouteAddDelInput, IpMrouteAddDel, MessageDef<IpMrouteAddDelReplyInput, IpMrouteAddDelReply>> = {
   name: 'ip_mroute_add_del',
   crc: '0x0dd7e790',
   nameCrc: 'ip_mroute_add_del_0dd7e790',
@@ -4112,7 +4112,7 @@ export const IpMrouteAddDelDef: MessageDef<IpMrouteAddDelInput, IpMrouteAddDel> 
   kind: 'request',
   minSize: 60,
   fixedSize: false,
-  get reply(): MessageDef { return IpMrouteAddDelReplyDef; },
+  get reply(): MessageDef<IpMrouteAddDelReplyInput, IpMrouteAddDelReply> { return IpMrouteAddDelReplyDef; },
   encode: encodeIpMrouteAddDel,
   decode: decodeIpMrouteAddDel,
 };
@@ -4241,7 +4241,7 @@ function decodeIpMrouteDump(p: Uint8Array): IpMrouteDump {
 }
 
 /** MessageDef of ip_mroute_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpMrouteDumpDef: MessageDef<IpMrouteDumpInput, IpMrouteDump> = {
+export const IpMrouteDumpDef: MessageDef<IpMrouteDumpInput, IpMrouteDump, MessageDef<IpMrouteDetailsInput, IpMrouteDetails>> = {
   name: 'ip_mroute_dump',
   crc: '0xb9d2e09e',
   nameCrc: 'ip_mroute_dump_b9d2e09e',
@@ -4249,7 +4249,7 @@ export const IpMrouteDumpDef: MessageDef<IpMrouteDumpInput, IpMrouteDump> = {
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return IpMrouteDetailsDef; },
+  get reply(): MessageDef<IpMrouteDetailsInput, IpMrouteDetails> { return IpMrouteDetailsDef; },
   stream: true,
   encode: encodeIpMrouteDump,
   decode: decodeIpMrouteDump,
@@ -4610,7 +4610,7 @@ function decodeIpAddressDump(p: Uint8Array): IpAddressDump {
 }
 
 /** MessageDef of ip_address_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpAddressDumpDef: MessageDef<IpAddressDumpInput, IpAddressDump> = {
+export const IpAddressDumpDef: MessageDef<IpAddressDumpInput, IpAddressDump, MessageDef<IpAddressDetailsInput, IpAddressDetails>> = {
   name: 'ip_address_dump',
   crc: '0x2d033de4',
   nameCrc: 'ip_address_dump_2d033de4',
@@ -4618,7 +4618,7 @@ export const IpAddressDumpDef: MessageDef<IpAddressDumpInput, IpAddressDump> = {
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpAddressDetailsDef; },
+  get reply(): MessageDef<IpAddressDetailsInput, IpAddressDetails> { return IpAddressDetailsDef; },
   stream: true,
   encode: encodeIpAddressDump,
   decode: decodeIpAddressDump,
@@ -4747,7 +4747,7 @@ function decodeIpUnnumberedDump(p: Uint8Array): IpUnnumberedDump {
 }
 
 /** MessageDef of ip_unnumbered_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpUnnumberedDumpDef: MessageDef<IpUnnumberedDumpInput, IpUnnumberedDump> = {
+export const IpUnnumberedDumpDef: MessageDef<IpUnnumberedDumpInput, IpUnnumberedDump, MessageDef<IpUnnumberedDetailsInput, IpUnnumberedDetails>> = {
   name: 'ip_unnumbered_dump',
   crc: '0xf9e6675e',
   nameCrc: 'ip_unnumbered_dump_f9e6675e',
@@ -4755,7 +4755,7 @@ export const IpUnnumberedDumpDef: MessageDef<IpUnnumberedDumpInput, IpUnnumbered
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpUnnumberedDetailsDef; },
+  get reply(): MessageDef<IpUnnumberedDetailsInput, IpUnnumberedDetails> { return IpUnnumberedDetailsDef; },
   stream: true,
   encode: encodeIpUnnumberedDump,
   decode: decodeIpUnnumberedDump,
@@ -4873,7 +4873,7 @@ function decodeIpDump(p: Uint8Array): IpDump {
 }
 
 /** MessageDef of ip_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpDumpDef: MessageDef<IpDumpInput, IpDump> = {
+export const IpDumpDef: MessageDef<IpDumpInput, IpDump, MessageDef<IpDetailsInput, IpDetails>> = {
   name: 'ip_dump',
   crc: '0x98d231ca',
   nameCrc: 'ip_dump_98d231ca',
@@ -4881,7 +4881,7 @@ export const IpDumpDef: MessageDef<IpDumpInput, IpDump> = {
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return IpDetailsDef; },
+  get reply(): MessageDef<IpDetailsInput, IpDetails> { return IpDetailsDef; },
   stream: true,
   encode: encodeIpDump,
   decode: decodeIpDump,
@@ -4930,7 +4930,7 @@ function decodeMfibSignalDump(p: Uint8Array): MfibSignalDump {
 }
 
 /** MessageDef of mfib_signal_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MfibSignalDumpDef: MessageDef<MfibSignalDumpInput, MfibSignalDump> = {
+export const MfibSignalDumpDef: MessageDef<MfibSignalDumpInput, MfibSignalDump, MessageDef<MfibSignalDetailsInput, MfibSignalDetails>> = {
   name: 'mfib_signal_dump',
   crc: '0x51077d14',
   nameCrc: 'mfib_signal_dump_51077d14',
@@ -4938,7 +4938,7 @@ export const MfibSignalDumpDef: MessageDef<MfibSignalDumpInput, MfibSignalDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return MfibSignalDetailsDef; },
+  get reply(): MessageDef<MfibSignalDetailsInput, MfibSignalDetails> { return MfibSignalDetailsDef; },
   stream: true,
   encode: encodeMfibSignalDump,
   decode: decodeMfibSignalDump,
@@ -5149,7 +5149,7 @@ function decodeIpPuntRedirect(p: Uint8Array): IpPuntRedirect {
 }
 
 /** MessageDef of ip_punt_redirect: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPuntRedirectDef: MessageDef<IpPuntRedirectInput, IpPuntRedirect> = {
+export const IpPuntRedirectDef: MessageDef<IpPuntRedirectInput, IpPuntRedirect, MessageDef<IpPuntRedirectReplyInput, IpPuntRedirectReply>> = {
   name: 'ip_punt_redirect',
   crc: '0x6580f635',
   nameCrc: 'ip_punt_redirect_6580f635',
@@ -5157,7 +5157,7 @@ export const IpPuntRedirectDef: MessageDef<IpPuntRedirectInput, IpPuntRedirect> 
   kind: 'request',
   minSize: 36,
   fixedSize: true,
-  get reply(): MessageDef { return IpPuntRedirectReplyDef; },
+  get reply(): MessageDef<IpPuntRedirectReplyInput, IpPuntRedirectReply> { return IpPuntRedirectReplyDef; },
   encode: encodeIpPuntRedirect,
   decode: decodeIpPuntRedirect,
 };
@@ -5274,7 +5274,7 @@ function decodeIpPuntRedirectDump(p: Uint8Array): IpPuntRedirectDump {
 }
 
 /** MessageDef of ip_punt_redirect_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPuntRedirectDumpDef: MessageDef<IpPuntRedirectDumpInput, IpPuntRedirectDump> = {
+export const IpPuntRedirectDumpDef: MessageDef<IpPuntRedirectDumpInput, IpPuntRedirectDump, MessageDef<IpPuntRedirectDetailsInput, IpPuntRedirectDetails>> = {
   name: 'ip_punt_redirect_dump',
   crc: '0x2d033de4',
   nameCrc: 'ip_punt_redirect_dump_2d033de4',
@@ -5282,7 +5282,7 @@ export const IpPuntRedirectDumpDef: MessageDef<IpPuntRedirectDumpInput, IpPuntRe
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpPuntRedirectDetailsDef; },
+  get reply(): MessageDef<IpPuntRedirectDetailsInput, IpPuntRedirectDetails> { return IpPuntRedirectDetailsDef; },
   stream: true,
   encode: encodeIpPuntRedirectDump,
   decode: decodeIpPuntRedirectDump,
@@ -5537,7 +5537,7 @@ function decodeAddDelIpPuntRedirectV2(p: Uint8Array): AddDelIpPuntRedirectV2 {
 }
 
 /** MessageDef of add_del_ip_punt_redirect_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AddDelIpPuntRedirectV2Def: MessageDef<AddDelIpPuntRedirectV2Input, AddDelIpPuntRedirectV2> = {
+export const AddDelIpPuntRedirectV2Def: MessageDef<AddDelIpPuntRedirectV2Input, AddDelIpPuntRedirectV2, MessageDef<AddDelIpPuntRedirectV2ReplyInput, AddDelIpPuntRedirectV2Reply>> = {
   name: 'add_del_ip_punt_redirect_v2',
   crc: '0x9e804227',
   nameCrc: 'add_del_ip_punt_redirect_v2_9e804227',
@@ -5545,7 +5545,7 @@ export const AddDelIpPuntRedirectV2Def: MessageDef<AddDelIpPuntRedirectV2Input, 
   kind: 'request',
   minSize: 20,
   fixedSize: false,
-  get reply(): MessageDef { return AddDelIpPuntRedirectV2ReplyDef; },
+  get reply(): MessageDef<AddDelIpPuntRedirectV2ReplyInput, AddDelIpPuntRedirectV2Reply> { return AddDelIpPuntRedirectV2ReplyDef; },
   encode: encodeAddDelIpPuntRedirectV2,
   decode: decodeAddDelIpPuntRedirectV2,
 };
@@ -5662,7 +5662,7 @@ function decodeIpPuntRedirectV2Dump(p: Uint8Array): IpPuntRedirectV2Dump {
 }
 
 /** MessageDef of ip_punt_redirect_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPuntRedirectV2DumpDef: MessageDef<IpPuntRedirectV2DumpInput, IpPuntRedirectV2Dump> = {
+export const IpPuntRedirectV2DumpDef: MessageDef<IpPuntRedirectV2DumpInput, IpPuntRedirectV2Dump, MessageDef<IpPuntRedirectV2DetailsInput, IpPuntRedirectV2Details>> = {
   name: 'ip_punt_redirect_v2_dump',
   crc: '0xd817a484',
   nameCrc: 'ip_punt_redirect_v2_dump_d817a484',
@@ -5670,7 +5670,7 @@ export const IpPuntRedirectV2DumpDef: MessageDef<IpPuntRedirectV2DumpInput, IpPu
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpPuntRedirectV2DetailsDef; },
+  get reply(): MessageDef<IpPuntRedirectV2DetailsInput, IpPuntRedirectV2Details> { return IpPuntRedirectV2DetailsDef; },
   stream: true,
   encode: encodeIpPuntRedirectV2Dump,
   decode: decodeIpPuntRedirectV2Dump,
@@ -5921,7 +5921,7 @@ function decodeIpContainerProxyAddDel(p: Uint8Array): IpContainerProxyAddDel {
 }
 
 /** MessageDef of ip_container_proxy_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpContainerProxyAddDelDef: MessageDef<IpContainerProxyAddDelInput, IpContainerProxyAddDel> = {
+export const IpContainerProxyAddDelDef: MessageDef<IpContainerProxyAddDelInput, IpContainerProxyAddDel, MessageDef<IpContainerProxyAddDelReplyInput, IpContainerProxyAddDelReply>> = {
   name: 'ip_container_proxy_add_del',
   crc: '0x7df1dff1',
   nameCrc: 'ip_container_proxy_add_del_7df1dff1',
@@ -5929,7 +5929,7 @@ export const IpContainerProxyAddDelDef: MessageDef<IpContainerProxyAddDelInput, 
   kind: 'request',
   minSize: 33,
   fixedSize: true,
-  get reply(): MessageDef { return IpContainerProxyAddDelReplyDef; },
+  get reply(): MessageDef<IpContainerProxyAddDelReplyInput, IpContainerProxyAddDelReply> { return IpContainerProxyAddDelReplyDef; },
   encode: encodeIpContainerProxyAddDel,
   decode: decodeIpContainerProxyAddDel,
 };
@@ -6032,7 +6032,7 @@ function decodeIpContainerProxyDump(p: Uint8Array): IpContainerProxyDump {
 }
 
 /** MessageDef of ip_container_proxy_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpContainerProxyDumpDef: MessageDef<IpContainerProxyDumpInput, IpContainerProxyDump> = {
+export const IpContainerProxyDumpDef: MessageDef<IpContainerProxyDumpInput, IpContainerProxyDump, MessageDef<IpContainerProxyDetailsInput, IpContainerProxyDetails>> = {
   name: 'ip_container_proxy_dump',
   crc: '0x51077d14',
   nameCrc: 'ip_container_proxy_dump_51077d14',
@@ -6040,7 +6040,7 @@ export const IpContainerProxyDumpDef: MessageDef<IpContainerProxyDumpInput, IpCo
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpContainerProxyDetailsDef; },
+  get reply(): MessageDef<IpContainerProxyDetailsInput, IpContainerProxyDetails> { return IpContainerProxyDetailsDef; },
   stream: true,
   encode: encodeIpContainerProxyDump,
   decode: decodeIpContainerProxyDump,
@@ -6263,7 +6263,7 @@ function decodeIpSourceAndPortRangeCheckAddDel(p: Uint8Array): IpSourceAndPortRa
 }
 
 /** MessageDef of ip_source_and_port_range_check_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpSourceAndPortRangeCheckAddDelDef: MessageDef<IpSourceAndPortRangeCheckAddDelInput, IpSourceAndPortRangeCheckAddDel> = {
+export const IpSourceAndPortRangeCheckAddDelDef: MessageDef<IpSourceAndPortRangeCheckAddDelInput, IpSourceAndPortRangeCheckAddDel, MessageDef<IpSourceAndPortRangeCheckAddDelReplyInput, IpSourceAndPortRangeCheckAddDelReply>> = {
   name: 'ip_source_and_port_range_check_add_del',
   crc: '0x92a067e3',
   nameCrc: 'ip_source_and_port_range_check_add_del_92a067e3',
@@ -6271,7 +6271,7 @@ export const IpSourceAndPortRangeCheckAddDelDef: MessageDef<IpSourceAndPortRange
   kind: 'request',
   minSize: 162,
   fixedSize: true,
-  get reply(): MessageDef { return IpSourceAndPortRangeCheckAddDelReplyDef; },
+  get reply(): MessageDef<IpSourceAndPortRangeCheckAddDelReplyInput, IpSourceAndPortRangeCheckAddDelReply> { return IpSourceAndPortRangeCheckAddDelReplyDef; },
   encode: encodeIpSourceAndPortRangeCheckAddDel,
   decode: decodeIpSourceAndPortRangeCheckAddDel,
 };
@@ -6425,7 +6425,7 @@ function decodeIpSourceAndPortRangeCheckInterfaceAddDel(p: Uint8Array): IpSource
 }
 
 /** MessageDef of ip_source_and_port_range_check_interface_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpSourceAndPortRangeCheckInterfaceAddDelDef: MessageDef<IpSourceAndPortRangeCheckInterfaceAddDelInput, IpSourceAndPortRangeCheckInterfaceAddDel> = {
+export const IpSourceAndPortRangeCheckInterfaceAddDelDef: MessageDef<IpSourceAndPortRangeCheckInterfaceAddDelInput, IpSourceAndPortRangeCheckInterfaceAddDel, MessageDef<IpSourceAndPortRangeCheckInterfaceAddDelReplyInput, IpSourceAndPortRangeCheckInterfaceAddDelReply>> = {
   name: 'ip_source_and_port_range_check_interface_add_del',
   crc: '0xe1ba8987',
   nameCrc: 'ip_source_and_port_range_check_interface_add_del_e1ba8987',
@@ -6433,7 +6433,7 @@ export const IpSourceAndPortRangeCheckInterfaceAddDelDef: MessageDef<IpSourceAnd
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return IpSourceAndPortRangeCheckInterfaceAddDelReplyDef; },
+  get reply(): MessageDef<IpSourceAndPortRangeCheckInterfaceAddDelReplyInput, IpSourceAndPortRangeCheckInterfaceAddDelReply> { return IpSourceAndPortRangeCheckInterfaceAddDelReplyDef; },
   encode: encodeIpSourceAndPortRangeCheckInterfaceAddDel,
   decode: decodeIpSourceAndPortRangeCheckInterfaceAddDel,
 };
@@ -6558,7 +6558,7 @@ function decodeSwInterfaceIp6SetLinkLocalAddress(p: Uint8Array): SwInterfaceIp6S
 }
 
 /** MessageDef of sw_interface_ip6_set_link_local_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6SetLinkLocalAddressDef: MessageDef<SwInterfaceIp6SetLinkLocalAddressInput, SwInterfaceIp6SetLinkLocalAddress> = {
+export const SwInterfaceIp6SetLinkLocalAddressDef: MessageDef<SwInterfaceIp6SetLinkLocalAddressInput, SwInterfaceIp6SetLinkLocalAddress, MessageDef<SwInterfaceIp6SetLinkLocalAddressReplyInput, SwInterfaceIp6SetLinkLocalAddressReply>> = {
   name: 'sw_interface_ip6_set_link_local_address',
   crc: '0x1c10f15f',
   nameCrc: 'sw_interface_ip6_set_link_local_address_1c10f15f',
@@ -6566,7 +6566,7 @@ export const SwInterfaceIp6SetLinkLocalAddressDef: MessageDef<SwInterfaceIp6SetL
   kind: 'request',
   minSize: 30,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6SetLinkLocalAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp6SetLinkLocalAddressReplyInput, SwInterfaceIp6SetLinkLocalAddressReply> { return SwInterfaceIp6SetLinkLocalAddressReplyDef; },
   encode: encodeSwInterfaceIp6SetLinkLocalAddress,
   decode: decodeSwInterfaceIp6SetLinkLocalAddress,
 };
@@ -6683,7 +6683,7 @@ function decodeSwInterfaceIp6GetLinkLocalAddress(p: Uint8Array): SwInterfaceIp6G
 }
 
 /** MessageDef of sw_interface_ip6_get_link_local_address: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6GetLinkLocalAddressDef: MessageDef<SwInterfaceIp6GetLinkLocalAddressInput, SwInterfaceIp6GetLinkLocalAddress> = {
+export const SwInterfaceIp6GetLinkLocalAddressDef: MessageDef<SwInterfaceIp6GetLinkLocalAddressInput, SwInterfaceIp6GetLinkLocalAddress, MessageDef<SwInterfaceIp6GetLinkLocalAddressReplyInput, SwInterfaceIp6GetLinkLocalAddressReply>> = {
   name: 'sw_interface_ip6_get_link_local_address',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_ip6_get_link_local_address_f9e6675e',
@@ -6691,7 +6691,7 @@ export const SwInterfaceIp6GetLinkLocalAddressDef: MessageDef<SwInterfaceIp6GetL
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6GetLinkLocalAddressReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp6GetLinkLocalAddressReplyInput, SwInterfaceIp6GetLinkLocalAddressReply> { return SwInterfaceIp6GetLinkLocalAddressReplyDef; },
   encode: encodeSwInterfaceIp6GetLinkLocalAddress,
   decode: decodeSwInterfaceIp6GetLinkLocalAddress,
 };
@@ -6858,7 +6858,7 @@ function decodeIoamEnable(p: Uint8Array): IoamEnable {
 }
 
 /** MessageDef of ioam_enable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IoamEnableDef: MessageDef<IoamEnableInput, IoamEnable> = {
+export const IoamEnableDef: MessageDef<IoamEnableInput, IoamEnable, MessageDef<IoamEnableReplyInput, IoamEnableReply>> = {
   name: 'ioam_enable',
   crc: '0x51ccd868',
   nameCrc: 'ioam_enable_51ccd868',
@@ -6866,7 +6866,7 @@ export const IoamEnableDef: MessageDef<IoamEnableInput, IoamEnable> = {
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return IoamEnableReplyDef; },
+  get reply(): MessageDef<IoamEnableReplyInput, IoamEnableReply> { return IoamEnableReplyDef; },
   encode: encodeIoamEnable,
   decode: decodeIoamEnable,
 };
@@ -6983,7 +6983,7 @@ function decodeIoamDisable(p: Uint8Array): IoamDisable {
 }
 
 /** MessageDef of ioam_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IoamDisableDef: MessageDef<IoamDisableInput, IoamDisable> = {
+export const IoamDisableDef: MessageDef<IoamDisableInput, IoamDisable, MessageDef<IoamDisableReplyInput, IoamDisableReply>> = {
   name: 'ioam_disable',
   crc: '0x6b16a45e',
   nameCrc: 'ioam_disable_6b16a45e',
@@ -6991,7 +6991,7 @@ export const IoamDisableDef: MessageDef<IoamDisableInput, IoamDisable> = {
   kind: 'request',
   minSize: 12,
   fixedSize: true,
-  get reply(): MessageDef { return IoamDisableReplyDef; },
+  get reply(): MessageDef<IoamDisableReplyInput, IoamDisableReply> { return IoamDisableReplyDef; },
   encode: encodeIoamDisable,
   decode: decodeIoamDisable,
 };
@@ -7136,7 +7136,7 @@ function decodeIpReassemblySet(p: Uint8Array): IpReassemblySet {
 }
 
 /** MessageDef of ip_reassembly_set: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpReassemblySetDef: MessageDef<IpReassemblySetInput, IpReassemblySet> = {
+export const IpReassemblySetDef: MessageDef<IpReassemblySetInput, IpReassemblySet, MessageDef<IpReassemblySetReplyInput, IpReassemblySetReply>> = {
   name: 'ip_reassembly_set',
   crc: '0x16467d25',
   nameCrc: 'ip_reassembly_set_16467d25',
@@ -7144,7 +7144,7 @@ export const IpReassemblySetDef: MessageDef<IpReassemblySetInput, IpReassemblySe
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return IpReassemblySetReplyDef; },
+  get reply(): MessageDef<IpReassemblySetReplyInput, IpReassemblySetReply> { return IpReassemblySetReplyDef; },
   encode: encodeIpReassemblySet,
   decode: decodeIpReassemblySet,
 };
@@ -7261,7 +7261,7 @@ function decodeIpReassemblyGet(p: Uint8Array): IpReassemblyGet {
 }
 
 /** MessageDef of ip_reassembly_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpReassemblyGetDef: MessageDef<IpReassemblyGetInput, IpReassemblyGet> = {
+export const IpReassemblyGetDef: MessageDef<IpReassemblyGetInput, IpReassemblyGet, MessageDef<IpReassemblyGetReplyInput, IpReassemblyGetReply>> = {
   name: 'ip_reassembly_get',
   crc: '0xea13ff63',
   nameCrc: 'ip_reassembly_get_ea13ff63',
@@ -7269,7 +7269,7 @@ export const IpReassemblyGetDef: MessageDef<IpReassemblyGetInput, IpReassemblyGe
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpReassemblyGetReplyDef; },
+  get reply(): MessageDef<IpReassemblyGetReplyInput, IpReassemblyGetReply> { return IpReassemblyGetReplyDef; },
   encode: encodeIpReassemblyGet,
   decode: decodeIpReassemblyGet,
 };
@@ -7444,7 +7444,7 @@ function decodeIpReassemblyEnableDisable(p: Uint8Array): IpReassemblyEnableDisab
 }
 
 /** MessageDef of ip_reassembly_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpReassemblyEnableDisableDef: MessageDef<IpReassemblyEnableDisableInput, IpReassemblyEnableDisable> = {
+export const IpReassemblyEnableDisableDef: MessageDef<IpReassemblyEnableDisableInput, IpReassemblyEnableDisable, MessageDef<IpReassemblyEnableDisableReplyInput, IpReassemblyEnableDisableReply>> = {
   name: 'ip_reassembly_enable_disable',
   crc: '0xeb77968d',
   nameCrc: 'ip_reassembly_enable_disable_eb77968d',
@@ -7452,7 +7452,7 @@ export const IpReassemblyEnableDisableDef: MessageDef<IpReassemblyEnableDisableI
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return IpReassemblyEnableDisableReplyDef; },
+  get reply(): MessageDef<IpReassemblyEnableDisableReplyInput, IpReassemblyEnableDisableReply> { return IpReassemblyEnableDisableReplyDef; },
   encode: encodeIpReassemblyEnableDisable,
   decode: decodeIpReassemblyEnableDisable,
 };
@@ -7573,7 +7573,7 @@ function decodeIpLocalReassEnableDisable(p: Uint8Array): IpLocalReassEnableDisab
 }
 
 /** MessageDef of ip_local_reass_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpLocalReassEnableDisableDef: MessageDef<IpLocalReassEnableDisableInput, IpLocalReassEnableDisable> = {
+export const IpLocalReassEnableDisableDef: MessageDef<IpLocalReassEnableDisableInput, IpLocalReassEnableDisable, MessageDef<IpLocalReassEnableDisableReplyInput, IpLocalReassEnableDisableReply>> = {
   name: 'ip_local_reass_enable_disable',
   crc: '0x34e2ccc4',
   nameCrc: 'ip_local_reass_enable_disable_34e2ccc4',
@@ -7581,7 +7581,7 @@ export const IpLocalReassEnableDisableDef: MessageDef<IpLocalReassEnableDisableI
   kind: 'request',
   minSize: 12,
   fixedSize: true,
-  get reply(): MessageDef { return IpLocalReassEnableDisableReplyDef; },
+  get reply(): MessageDef<IpLocalReassEnableDisableReplyInput, IpLocalReassEnableDisableReply> { return IpLocalReassEnableDisableReplyDef; },
   encode: encodeIpLocalReassEnableDisable,
   decode: decodeIpLocalReassEnableDisable,
 };
@@ -7688,7 +7688,7 @@ function decodeIpLocalReassGet(p: Uint8Array): IpLocalReassGet {
 }
 
 /** MessageDef of ip_local_reass_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpLocalReassGetDef: MessageDef<IpLocalReassGetInput, IpLocalReassGet> = {
+export const IpLocalReassGetDef: MessageDef<IpLocalReassGetInput, IpLocalReassGet, MessageDef<IpLocalReassGetReplyInput, IpLocalReassGetReply>> = {
   name: 'ip_local_reass_get',
   crc: '0x51077d14',
   nameCrc: 'ip_local_reass_get_51077d14',
@@ -7696,7 +7696,7 @@ export const IpLocalReassGetDef: MessageDef<IpLocalReassGetInput, IpLocalReassGe
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpLocalReassGetReplyDef; },
+  get reply(): MessageDef<IpLocalReassGetReplyInput, IpLocalReassGetReply> { return IpLocalReassGetReplyDef; },
   encode: encodeIpLocalReassGet,
   decode: decodeIpLocalReassGet,
 };
@@ -7849,7 +7849,7 @@ function decodeIpPathMtuUpdate(p: Uint8Array): IpPathMtuUpdate {
 }
 
 /** MessageDef of ip_path_mtu_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPathMtuUpdateDef: MessageDef<IpPathMtuUpdateInput, IpPathMtuUpdate> = {
+export const IpPathMtuUpdateDef: MessageDef<IpPathMtuUpdateInput, IpPathMtuUpdate, MessageDef<IpPathMtuUpdateReplyInput, IpPathMtuUpdateReply>> = {
   name: 'ip_path_mtu_update',
   crc: '0x10bbe5cb',
   nameCrc: 'ip_path_mtu_update_10bbe5cb',
@@ -7857,7 +7857,7 @@ export const IpPathMtuUpdateDef: MessageDef<IpPathMtuUpdateInput, IpPathMtuUpdat
   kind: 'request',
   minSize: 41,
   fixedSize: true,
-  get reply(): MessageDef { return IpPathMtuUpdateReplyDef; },
+  get reply(): MessageDef<IpPathMtuUpdateReplyInput, IpPathMtuUpdateReply> { return IpPathMtuUpdateReplyDef; },
   encode: encodeIpPathMtuUpdate,
   decode: decodeIpPathMtuUpdate,
 };
@@ -7967,7 +7967,7 @@ function decodeIpPathMtuGet(p: Uint8Array): IpPathMtuGet {
 }
 
 /** MessageDef of ip_path_mtu_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet> = {
+export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet, MessageDef<IpPathMtuGetReplyInput, IpPathMtuGetReply>> = {
   name: 'ip_path_mtu_get',
   crc: '0xf75ba505',
   nameCrc: 'ip_path_mtu_get_f75ba505',
@@ -7975,7 +7975,7 @@ export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpPathMtuGetReplyDef; },
+  get reply(): MessageDef<IpPathMtuGetReplyInput, IpPathMtuGetReply> { return IpPathMtuGetReplyDef; },
   get details(): MessageDef { return IpPathMtuDetailsDef; },
   encode: encodeIpPathMtuGet,
   decode: decodeIpPathMtuGet,
@@ -8170,7 +8170,7 @@ function decodeIpPathMtuReplaceBegin(p: Uint8Array): IpPathMtuReplaceBegin {
 }
 
 /** MessageDef of ip_path_mtu_replace_begin: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPathMtuReplaceBeginDef: MessageDef<IpPathMtuReplaceBeginInput, IpPathMtuReplaceBegin> = {
+export const IpPathMtuReplaceBeginDef: MessageDef<IpPathMtuReplaceBeginInput, IpPathMtuReplaceBegin, MessageDef<IpPathMtuReplaceBeginReplyInput, IpPathMtuReplaceBeginReply>> = {
   name: 'ip_path_mtu_replace_begin',
   crc: '0x51077d14',
   nameCrc: 'ip_path_mtu_replace_begin_51077d14',
@@ -8178,7 +8178,7 @@ export const IpPathMtuReplaceBeginDef: MessageDef<IpPathMtuReplaceBeginInput, Ip
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpPathMtuReplaceBeginReplyDef; },
+  get reply(): MessageDef<IpPathMtuReplaceBeginReplyInput, IpPathMtuReplaceBeginReply> { return IpPathMtuReplaceBeginReplyDef; },
   encode: encodeIpPathMtuReplaceBegin,
   decode: decodeIpPathMtuReplaceBegin,
 };
@@ -8281,7 +8281,7 @@ function decodeIpPathMtuReplaceEnd(p: Uint8Array): IpPathMtuReplaceEnd {
 }
 
 /** MessageDef of ip_path_mtu_replace_end: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPathMtuReplaceEndDef: MessageDef<IpPathMtuReplaceEndInput, IpPathMtuReplaceEnd> = {
+export const IpPathMtuReplaceEndDef: MessageDef<IpPathMtuReplaceEndInput, IpPathMtuReplaceEnd, MessageDef<IpPathMtuReplaceEndReplyInput, IpPathMtuReplaceEndReply>> = {
   name: 'ip_path_mtu_replace_end',
   crc: '0x51077d14',
   nameCrc: 'ip_path_mtu_replace_end_51077d14',
@@ -8289,7 +8289,7 @@ export const IpPathMtuReplaceEndDef: MessageDef<IpPathMtuReplaceEndInput, IpPath
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpPathMtuReplaceEndReplyDef; },
+  get reply(): MessageDef<IpPathMtuReplaceEndReplyInput, IpPathMtuReplaceEndReply> { return IpPathMtuReplaceEndReplyDef; },
   encode: encodeIpPathMtuReplaceEnd,
   decode: decodeIpPathMtuReplaceEnd,
 };

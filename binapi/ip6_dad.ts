@@ -88,7 +88,7 @@ function decodeIp6DadEnableDisable(p: Uint8Array): Ip6DadEnableDisable {
 }
 
 /** MessageDef of ip6_dad_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6DadEnableDisableDef: MessageDef<Ip6DadEnableDisableInput, Ip6DadEnableDisable> = {
+export const Ip6DadEnableDisableDef: MessageDef<Ip6DadEnableDisableInput, Ip6DadEnableDisable, MessageDef<Ip6DadEnableDisableReplyInput, Ip6DadEnableDisableReply>> = {
   name: 'ip6_dad_enable_disable',
   crc: '0x557ed29b',
   nameCrc: 'ip6_dad_enable_disable_557ed29b',
@@ -96,7 +96,7 @@ export const Ip6DadEnableDisableDef: MessageDef<Ip6DadEnableDisableInput, Ip6Dad
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6DadEnableDisableReplyDef; },
+  get reply(): MessageDef<Ip6DadEnableDisableReplyInput, Ip6DadEnableDisableReply> { return Ip6DadEnableDisableReplyDef; },
   encode: encodeIp6DadEnableDisable,
   decode: decodeIp6DadEnableDisable,
 };
@@ -205,7 +205,7 @@ function decodeIp6DadDump(p: Uint8Array): Ip6DadDump {
 }
 
 /** MessageDef of ip6_dad_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6DadDumpDef: MessageDef<Ip6DadDumpInput, Ip6DadDump> = {
+export const Ip6DadDumpDef: MessageDef<Ip6DadDumpInput, Ip6DadDump, MessageDef<Ip6DadDetailsInput, Ip6DadDetails>> = {
   name: 'ip6_dad_dump',
   crc: '0x51077d14',
   nameCrc: 'ip6_dad_dump_51077d14',
@@ -213,7 +213,7 @@ export const Ip6DadDumpDef: MessageDef<Ip6DadDumpInput, Ip6DadDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6DadDetailsDef; },
+  get reply(): MessageDef<Ip6DadDetailsInput, Ip6DadDetails> { return Ip6DadDetailsDef; },
   stream: true,
   encode: encodeIp6DadDump,
   decode: decodeIp6DadDump,
@@ -361,7 +361,7 @@ function decodeWantIp6DadEvents(p: Uint8Array): WantIp6DadEvents {
 }
 
 /** MessageDef of want_ip6_dad_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantIp6DadEventsDef: MessageDef<WantIp6DadEventsInput, WantIp6DadEvents> = {
+export const WantIp6DadEventsDef: MessageDef<WantIp6DadEventsInput, WantIp6DadEvents, MessageDef<WantIp6DadEventsReplyInput, WantIp6DadEventsReply>> = {
   name: 'want_ip6_dad_events',
   crc: '0xc5e2af94',
   nameCrc: 'want_ip6_dad_events_c5e2af94',
@@ -369,7 +369,7 @@ export const WantIp6DadEventsDef: MessageDef<WantIp6DadEventsInput, WantIp6DadEv
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return WantIp6DadEventsReplyDef; },
+  get reply(): MessageDef<WantIp6DadEventsReplyInput, WantIp6DadEventsReply> { return WantIp6DadEventsReplyDef; },
   get events(): readonly MessageDef[] { return [Ip6DadEventDef]; },
   encode: encodeWantIp6DadEvents,
   decode: decodeWantIp6DadEvents,

@@ -230,7 +230,7 @@ function decodeSwInterfaceIp6ndRaConfig(p: Uint8Array): SwInterfaceIp6ndRaConfig
 }
 
 /** MessageDef of sw_interface_ip6nd_ra_config: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6ndRaConfigDef: MessageDef<SwInterfaceIp6ndRaConfigInput, SwInterfaceIp6ndRaConfig> = {
+export const SwInterfaceIp6ndRaConfigDef: MessageDef<SwInterfaceIp6ndRaConfigInput, SwInterfaceIp6ndRaConfig, MessageDef<SwInterfaceIp6ndRaConfigReplyInput, SwInterfaceIp6ndRaConfigReply>> = {
   name: 'sw_interface_ip6nd_ra_config',
   crc: '0x3eb00b1c',
   nameCrc: 'sw_interface_ip6nd_ra_config_3eb00b1c',
@@ -238,7 +238,7 @@ export const SwInterfaceIp6ndRaConfigDef: MessageDef<SwInterfaceIp6ndRaConfigInp
   kind: 'request',
   minSize: 42,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6ndRaConfigReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp6ndRaConfigReplyInput, SwInterfaceIp6ndRaConfigReply> { return SwInterfaceIp6ndRaConfigReplyDef; },
   encode: encodeSwInterfaceIp6ndRaConfig,
   decode: decodeSwInterfaceIp6ndRaConfig,
 };
@@ -461,7 +461,7 @@ function decodeSwInterfaceIp6ndRaPrefix(p: Uint8Array): SwInterfaceIp6ndRaPrefix
 }
 
 /** MessageDef of sw_interface_ip6nd_ra_prefix: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6ndRaPrefixDef: MessageDef<SwInterfaceIp6ndRaPrefixInput, SwInterfaceIp6ndRaPrefix> = {
+export const SwInterfaceIp6ndRaPrefixDef: MessageDef<SwInterfaceIp6ndRaPrefixInput, SwInterfaceIp6ndRaPrefix, MessageDef<SwInterfaceIp6ndRaPrefixReplyInput, SwInterfaceIp6ndRaPrefixReply>> = {
   name: 'sw_interface_ip6nd_ra_prefix',
   crc: '0x82cc1b28',
   nameCrc: 'sw_interface_ip6nd_ra_prefix_82cc1b28',
@@ -469,7 +469,7 @@ export const SwInterfaceIp6ndRaPrefixDef: MessageDef<SwInterfaceIp6ndRaPrefixInp
   kind: 'request',
   minSize: 46,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6ndRaPrefixReplyDef; },
+  get reply(): MessageDef<SwInterfaceIp6ndRaPrefixReplyInput, SwInterfaceIp6ndRaPrefixReply> { return SwInterfaceIp6ndRaPrefixReplyDef; },
   encode: encodeSwInterfaceIp6ndRaPrefix,
   decode: decodeSwInterfaceIp6ndRaPrefix,
 };
@@ -587,7 +587,7 @@ function decodeSwInterfaceIp6ndRaDump(p: Uint8Array): SwInterfaceIp6ndRaDump {
 }
 
 /** MessageDef of sw_interface_ip6nd_ra_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceIp6ndRaDumpDef: MessageDef<SwInterfaceIp6ndRaDumpInput, SwInterfaceIp6ndRaDump> = {
+export const SwInterfaceIp6ndRaDumpDef: MessageDef<SwInterfaceIp6ndRaDumpInput, SwInterfaceIp6ndRaDump, MessageDef<SwInterfaceIp6ndRaDetailsInput, SwInterfaceIp6ndRaDetails>> = {
   name: 'sw_interface_ip6nd_ra_dump',
   crc: '0xf9e6675e',
   nameCrc: 'sw_interface_ip6nd_ra_dump_f9e6675e',
@@ -595,7 +595,7 @@ export const SwInterfaceIp6ndRaDumpDef: MessageDef<SwInterfaceIp6ndRaDumpInput, 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceIp6ndRaDetailsDef; },
+  get reply(): MessageDef<SwInterfaceIp6ndRaDetailsInput, SwInterfaceIp6ndRaDetails> { return SwInterfaceIp6ndRaDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceIp6ndRaDump,
   decode: decodeSwInterfaceIp6ndRaDump,
@@ -1005,7 +1005,7 @@ function decodeIp6ndProxyEnableDisable(p: Uint8Array): Ip6ndProxyEnableDisable {
 }
 
 /** MessageDef of ip6nd_proxy_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6ndProxyEnableDisableDef: MessageDef<Ip6ndProxyEnableDisableInput, Ip6ndProxyEnableDisable> = {
+export const Ip6ndProxyEnableDisableDef: MessageDef<Ip6ndProxyEnableDisableInput, Ip6ndProxyEnableDisable, MessageDef<Ip6ndProxyEnableDisableReplyInput, Ip6ndProxyEnableDisableReply>> = {
   name: 'ip6nd_proxy_enable_disable',
   crc: '0x7daa1e3a',
   nameCrc: 'ip6nd_proxy_enable_disable_7daa1e3a',
@@ -1013,7 +1013,7 @@ export const Ip6ndProxyEnableDisableDef: MessageDef<Ip6ndProxyEnableDisableInput
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6ndProxyEnableDisableReplyDef; },
+  get reply(): MessageDef<Ip6ndProxyEnableDisableReplyInput, Ip6ndProxyEnableDisableReply> { return Ip6ndProxyEnableDisableReplyDef; },
   encode: encodeIp6ndProxyEnableDisable,
   decode: decodeIp6ndProxyEnableDisable,
 };
@@ -1146,7 +1146,7 @@ function decodeIp6ndProxyAddDel(p: Uint8Array): Ip6ndProxyAddDel {
 }
 
 /** MessageDef of ip6nd_proxy_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6ndProxyAddDelDef: MessageDef<Ip6ndProxyAddDelInput, Ip6ndProxyAddDel> = {
+export const Ip6ndProxyAddDelDef: MessageDef<Ip6ndProxyAddDelInput, Ip6ndProxyAddDel, MessageDef<Ip6ndProxyAddDelReplyInput, Ip6ndProxyAddDelReply>> = {
   name: 'ip6nd_proxy_add_del',
   crc: '0xc2e4a686',
   nameCrc: 'ip6nd_proxy_add_del_c2e4a686',
@@ -1154,7 +1154,7 @@ export const Ip6ndProxyAddDelDef: MessageDef<Ip6ndProxyAddDelInput, Ip6ndProxyAd
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6ndProxyAddDelReplyDef; },
+  get reply(): MessageDef<Ip6ndProxyAddDelReplyInput, Ip6ndProxyAddDelReply> { return Ip6ndProxyAddDelReplyDef; },
   encode: encodeIp6ndProxyAddDel,
   decode: decodeIp6ndProxyAddDel,
 };
@@ -1331,7 +1331,7 @@ function decodeIp6ndProxyDump(p: Uint8Array): Ip6ndProxyDump {
 }
 
 /** MessageDef of ip6nd_proxy_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6ndProxyDumpDef: MessageDef<Ip6ndProxyDumpInput, Ip6ndProxyDump> = {
+export const Ip6ndProxyDumpDef: MessageDef<Ip6ndProxyDumpInput, Ip6ndProxyDump, MessageDef<Ip6ndProxyDetailsInput, Ip6ndProxyDetails>> = {
   name: 'ip6nd_proxy_dump',
   crc: '0x51077d14',
   nameCrc: 'ip6nd_proxy_dump_51077d14',
@@ -1339,7 +1339,7 @@ export const Ip6ndProxyDumpDef: MessageDef<Ip6ndProxyDumpInput, Ip6ndProxyDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6ndProxyDetailsDef; },
+  get reply(): MessageDef<Ip6ndProxyDetailsInput, Ip6ndProxyDetails> { return Ip6ndProxyDetailsDef; },
   stream: true,
   encode: encodeIp6ndProxyDump,
   decode: decodeIp6ndProxyDump,
@@ -1444,7 +1444,7 @@ function decodeIp6ndSendRouterSolicitation(p: Uint8Array): Ip6ndSendRouterSolici
 }
 
 /** MessageDef of ip6nd_send_router_solicitation: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6ndSendRouterSolicitationDef: MessageDef<Ip6ndSendRouterSolicitationInput, Ip6ndSendRouterSolicitation> = {
+export const Ip6ndSendRouterSolicitationDef: MessageDef<Ip6ndSendRouterSolicitationInput, Ip6ndSendRouterSolicitation, MessageDef<Ip6ndSendRouterSolicitationReplyInput, Ip6ndSendRouterSolicitationReply>> = {
   name: 'ip6nd_send_router_solicitation',
   crc: '0xe5de609c',
   nameCrc: 'ip6nd_send_router_solicitation_e5de609c',
@@ -1452,7 +1452,7 @@ export const Ip6ndSendRouterSolicitationDef: MessageDef<Ip6ndSendRouterSolicitat
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6ndSendRouterSolicitationReplyDef; },
+  get reply(): MessageDef<Ip6ndSendRouterSolicitationReplyInput, Ip6ndSendRouterSolicitationReply> { return Ip6ndSendRouterSolicitationReplyDef; },
   encode: encodeIp6ndSendRouterSolicitation,
   decode: decodeIp6ndSendRouterSolicitation,
 };
@@ -1577,7 +1577,7 @@ function decodeWantIp6RaEvents(p: Uint8Array): WantIp6RaEvents {
 }
 
 /** MessageDef of want_ip6_ra_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantIp6RaEventsDef: MessageDef<WantIp6RaEventsInput, WantIp6RaEvents> = {
+export const WantIp6RaEventsDef: MessageDef<WantIp6RaEventsInput, WantIp6RaEvents, MessageDef<WantIp6RaEventsReplyInput, WantIp6RaEventsReply>> = {
   name: 'want_ip6_ra_events',
   crc: '0x3ec6d6c2',
   nameCrc: 'want_ip6_ra_events_3ec6d6c2',
@@ -1585,7 +1585,7 @@ export const WantIp6RaEventsDef: MessageDef<WantIp6RaEventsInput, WantIp6RaEvent
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return WantIp6RaEventsReplyDef; },
+  get reply(): MessageDef<WantIp6RaEventsReplyInput, WantIp6RaEventsReply> { return WantIp6RaEventsReplyDef; },
   get events(): readonly MessageDef[] { return [Ip6RaEventDef]; },
   encode: encodeWantIp6RaEvents,
   decode: decodeWantIp6RaEvents,

@@ -135,7 +135,7 @@ function decodeIpNeighborAddDel(p: Uint8Array): IpNeighborAddDel {
 }
 
 /** MessageDef of ip_neighbor_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborAddDelDef: MessageDef<IpNeighborAddDelInput, IpNeighborAddDel> = {
+export const IpNeighborAddDelDef: MessageDef<IpNeighborAddDelInput, IpNeighborAddDel, MessageDef<IpNeighborAddDelReplyInput, IpNeighborAddDelReply>> = {
   name: 'ip_neighbor_add_del',
   crc: '0x0607c257',
   nameCrc: 'ip_neighbor_add_del_0607c257',
@@ -143,7 +143,7 @@ export const IpNeighborAddDelDef: MessageDef<IpNeighborAddDelInput, IpNeighborAd
   kind: 'request',
   minSize: 39,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborAddDelReplyDef; },
+  get reply(): MessageDef<IpNeighborAddDelReplyInput, IpNeighborAddDelReply> { return IpNeighborAddDelReplyDef; },
   encode: encodeIpNeighborAddDel,
   decode: decodeIpNeighborAddDel,
 };
@@ -283,7 +283,7 @@ function decodeIpNeighborDump(p: Uint8Array): IpNeighborDump {
 }
 
 /** MessageDef of ip_neighbor_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborDumpDef: MessageDef<IpNeighborDumpInput, IpNeighborDump> = {
+export const IpNeighborDumpDef: MessageDef<IpNeighborDumpInput, IpNeighborDump, MessageDef<IpNeighborDetailsInput, IpNeighborDetails>> = {
   name: 'ip_neighbor_dump',
   crc: '0xd817a484',
   nameCrc: 'ip_neighbor_dump_d817a484',
@@ -291,7 +291,7 @@ export const IpNeighborDumpDef: MessageDef<IpNeighborDumpInput, IpNeighborDump> 
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborDetailsDef; },
+  get reply(): MessageDef<IpNeighborDetailsInput, IpNeighborDetails> { return IpNeighborDetailsDef; },
   stream: true,
   encode: encodeIpNeighborDump,
   decode: decodeIpNeighborDump,
@@ -477,7 +477,7 @@ function decodeIpNeighborConfig(p: Uint8Array): IpNeighborConfig {
 }
 
 /** MessageDef of ip_neighbor_config: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborConfigDef: MessageDef<IpNeighborConfigInput, IpNeighborConfig> = {
+export const IpNeighborConfigDef: MessageDef<IpNeighborConfigInput, IpNeighborConfig, MessageDef<IpNeighborConfigReplyInput, IpNeighborConfigReply>> = {
   name: 'ip_neighbor_config',
   crc: '0xf4a5cf44',
   nameCrc: 'ip_neighbor_config_f4a5cf44',
@@ -485,7 +485,7 @@ export const IpNeighborConfigDef: MessageDef<IpNeighborConfigInput, IpNeighborCo
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborConfigReplyDef; },
+  get reply(): MessageDef<IpNeighborConfigReplyInput, IpNeighborConfigReply> { return IpNeighborConfigReplyDef; },
   encode: encodeIpNeighborConfig,
   decode: decodeIpNeighborConfig,
 };
@@ -602,7 +602,7 @@ function decodeIpNeighborConfigGet(p: Uint8Array): IpNeighborConfigGet {
 }
 
 /** MessageDef of ip_neighbor_config_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborConfigGetDef: MessageDef<IpNeighborConfigGetInput, IpNeighborConfigGet> = {
+export const IpNeighborConfigGetDef: MessageDef<IpNeighborConfigGetInput, IpNeighborConfigGet, MessageDef<IpNeighborConfigGetReplyInput, IpNeighborConfigGetReply>> = {
   name: 'ip_neighbor_config_get',
   crc: '0xa5db7bf7',
   nameCrc: 'ip_neighbor_config_get_a5db7bf7',
@@ -610,7 +610,7 @@ export const IpNeighborConfigGetDef: MessageDef<IpNeighborConfigGetInput, IpNeig
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborConfigGetReplyDef; },
+  get reply(): MessageDef<IpNeighborConfigGetReplyInput, IpNeighborConfigGetReply> { return IpNeighborConfigGetReplyDef; },
   encode: encodeIpNeighborConfigGet,
   decode: decodeIpNeighborConfigGet,
 };
@@ -773,7 +773,7 @@ function decodeIpNeighborReplaceBegin(p: Uint8Array): IpNeighborReplaceBegin {
 }
 
 /** MessageDef of ip_neighbor_replace_begin: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborReplaceBeginDef: MessageDef<IpNeighborReplaceBeginInput, IpNeighborReplaceBegin> = {
+export const IpNeighborReplaceBeginDef: MessageDef<IpNeighborReplaceBeginInput, IpNeighborReplaceBegin, MessageDef<IpNeighborReplaceBeginReplyInput, IpNeighborReplaceBeginReply>> = {
   name: 'ip_neighbor_replace_begin',
   crc: '0x51077d14',
   nameCrc: 'ip_neighbor_replace_begin_51077d14',
@@ -781,7 +781,7 @@ export const IpNeighborReplaceBeginDef: MessageDef<IpNeighborReplaceBeginInput, 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborReplaceBeginReplyDef; },
+  get reply(): MessageDef<IpNeighborReplaceBeginReplyInput, IpNeighborReplaceBeginReply> { return IpNeighborReplaceBeginReplyDef; },
   encode: encodeIpNeighborReplaceBegin,
   decode: decodeIpNeighborReplaceBegin,
 };
@@ -893,7 +893,7 @@ function decodeIpNeighborReplaceEnd(p: Uint8Array): IpNeighborReplaceEnd {
 }
 
 /** MessageDef of ip_neighbor_replace_end: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborReplaceEndDef: MessageDef<IpNeighborReplaceEndInput, IpNeighborReplaceEnd> = {
+export const IpNeighborReplaceEndDef: MessageDef<IpNeighborReplaceEndInput, IpNeighborReplaceEnd, MessageDef<IpNeighborReplaceEndReplyInput, IpNeighborReplaceEndReply>> = {
   name: 'ip_neighbor_replace_end',
   crc: '0x51077d14',
   nameCrc: 'ip_neighbor_replace_end_51077d14',
@@ -901,7 +901,7 @@ export const IpNeighborReplaceEndDef: MessageDef<IpNeighborReplaceEndInput, IpNe
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborReplaceEndReplyDef; },
+  get reply(): MessageDef<IpNeighborReplaceEndReplyInput, IpNeighborReplaceEndReply> { return IpNeighborReplaceEndReplyDef; },
   encode: encodeIpNeighborReplaceEnd,
   decode: decodeIpNeighborReplaceEnd,
 };
@@ -1028,7 +1028,7 @@ function decodeIpNeighborFlush(p: Uint8Array): IpNeighborFlush {
 }
 
 /** MessageDef of ip_neighbor_flush: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpNeighborFlushDef: MessageDef<IpNeighborFlushInput, IpNeighborFlush> = {
+export const IpNeighborFlushDef: MessageDef<IpNeighborFlushInput, IpNeighborFlush, MessageDef<IpNeighborFlushReplyInput, IpNeighborFlushReply>> = {
   name: 'ip_neighbor_flush',
   crc: '0x16aa35d2',
   nameCrc: 'ip_neighbor_flush_16aa35d2',
@@ -1036,7 +1036,7 @@ export const IpNeighborFlushDef: MessageDef<IpNeighborFlushInput, IpNeighborFlus
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpNeighborFlushReplyDef; },
+  get reply(): MessageDef<IpNeighborFlushReplyInput, IpNeighborFlushReply> { return IpNeighborFlushReplyDef; },
   encode: encodeIpNeighborFlush,
   decode: decodeIpNeighborFlush,
 };
@@ -1193,7 +1193,7 @@ function decodeWantIpNeighborEvents(p: Uint8Array): WantIpNeighborEvents {
 }
 
 /** MessageDef of want_ip_neighbor_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantIpNeighborEventsDef: MessageDef<WantIpNeighborEventsInput, WantIpNeighborEvents> = {
+export const WantIpNeighborEventsDef: MessageDef<WantIpNeighborEventsInput, WantIpNeighborEvents, MessageDef<WantIpNeighborEventsReplyInput, WantIpNeighborEventsReply>> = {
   name: 'want_ip_neighbor_events',
   crc: '0x73e70a86',
   nameCrc: 'want_ip_neighbor_events_73e70a86',
@@ -1201,7 +1201,7 @@ export const WantIpNeighborEventsDef: MessageDef<WantIpNeighborEventsInput, Want
   kind: 'request',
   minSize: 36,
   fixedSize: true,
-  get reply(): MessageDef { return WantIpNeighborEventsReplyDef; },
+  get reply(): MessageDef<WantIpNeighborEventsReplyInput, WantIpNeighborEventsReply> { return WantIpNeighborEventsReplyDef; },
   get events(): readonly MessageDef[] { return [IpNeighborEventDef]; },
   encode: encodeWantIpNeighborEvents,
   decode: decodeWantIpNeighborEvents,
@@ -1455,7 +1455,7 @@ function decodeWantIpNeighborEventsV2(p: Uint8Array): WantIpNeighborEventsV2 {
 }
 
 /** MessageDef of want_ip_neighbor_events_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantIpNeighborEventsV2Def: MessageDef<WantIpNeighborEventsV2Input, WantIpNeighborEventsV2> = {
+export const WantIpNeighborEventsV2Def: MessageDef<WantIpNeighborEventsV2Input, WantIpNeighborEventsV2, MessageDef<WantIpNeighborEventsV2ReplyInput, WantIpNeighborEventsV2Reply>> = {
   name: 'want_ip_neighbor_events_v2',
   crc: '0x73e70a86',
   nameCrc: 'want_ip_neighbor_events_v2_73e70a86',
@@ -1463,7 +1463,7 @@ export const WantIpNeighborEventsV2Def: MessageDef<WantIpNeighborEventsV2Input, 
   kind: 'request',
   minSize: 36,
   fixedSize: true,
-  get reply(): MessageDef { return WantIpNeighborEventsV2ReplyDef; },
+  get reply(): MessageDef<WantIpNeighborEventsV2ReplyInput, WantIpNeighborEventsV2Reply> { return WantIpNeighborEventsV2ReplyDef; },
   get events(): readonly MessageDef[] { return [IpNeighborEventV2Def]; },
   encode: encodeWantIpNeighborEventsV2,
   decode: decodeWantIpNeighborEventsV2,

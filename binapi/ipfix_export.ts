@@ -141,7 +141,7 @@ function decodeSetIpfixExporter(p: Uint8Array): SetIpfixExporter {
 }
 
 /** MessageDef of set_ipfix_exporter: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpfixExporterDef: MessageDef<SetIpfixExporterInput, SetIpfixExporter> = {
+export const SetIpfixExporterDef: MessageDef<SetIpfixExporterInput, SetIpfixExporter, MessageDef<SetIpfixExporterReplyInput, SetIpfixExporterReply>> = {
   name: 'set_ipfix_exporter',
   crc: '0x5530c8a0',
   nameCrc: 'set_ipfix_exporter_5530c8a0',
@@ -149,7 +149,7 @@ export const SetIpfixExporterDef: MessageDef<SetIpfixExporterInput, SetIpfixExpo
   kind: 'request',
   minSize: 59,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpfixExporterReplyDef; },
+  get reply(): MessageDef<SetIpfixExporterReplyInput, SetIpfixExporterReply> { return SetIpfixExporterReplyDef; },
   encode: encodeSetIpfixExporter,
   decode: decodeSetIpfixExporter,
 };
@@ -258,7 +258,7 @@ function decodeIpfixExporterDump(p: Uint8Array): IpfixExporterDump {
 }
 
 /** MessageDef of ipfix_exporter_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixExporterDumpDef: MessageDef<IpfixExporterDumpInput, IpfixExporterDump> = {
+export const IpfixExporterDumpDef: MessageDef<IpfixExporterDumpInput, IpfixExporterDump, MessageDef<IpfixExporterDetailsInput, IpfixExporterDetails>> = {
   name: 'ipfix_exporter_dump',
   crc: '0x51077d14',
   nameCrc: 'ipfix_exporter_dump_51077d14',
@@ -266,7 +266,7 @@ export const IpfixExporterDumpDef: MessageDef<IpfixExporterDumpInput, IpfixExpor
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixExporterDetailsDef; },
+  get reply(): MessageDef<IpfixExporterDetailsInput, IpfixExporterDetails> { return IpfixExporterDetailsDef; },
   stream: true,
   encode: encodeIpfixExporterDump,
   decode: decodeIpfixExporterDump,
@@ -544,7 +544,7 @@ function decodeIpfixExporterCreateDelete(p: Uint8Array): IpfixExporterCreateDele
 }
 
 /** MessageDef of ipfix_exporter_create_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixExporterCreateDeleteDef: MessageDef<IpfixExporterCreateDeleteInput, IpfixExporterCreateDelete> = {
+export const IpfixExporterCreateDeleteDef: MessageDef<IpfixExporterCreateDeleteInput, IpfixExporterCreateDelete, MessageDef<IpfixExporterCreateDeleteReplyInput, IpfixExporterCreateDeleteReply>> = {
   name: 'ipfix_exporter_create_delete',
   crc: '0x0753a768',
   nameCrc: 'ipfix_exporter_create_delete_0753a768',
@@ -552,7 +552,7 @@ export const IpfixExporterCreateDeleteDef: MessageDef<IpfixExporterCreateDeleteI
   kind: 'request',
   minSize: 60,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixExporterCreateDeleteReplyDef; },
+  get reply(): MessageDef<IpfixExporterCreateDeleteReplyInput, IpfixExporterCreateDeleteReply> { return IpfixExporterCreateDeleteReplyDef; },
   encode: encodeIpfixExporterCreateDelete,
   decode: decodeIpfixExporterCreateDelete,
 };
@@ -669,7 +669,7 @@ function decodeIpfixAllExporterGet(p: Uint8Array): IpfixAllExporterGet {
 }
 
 /** MessageDef of ipfix_all_exporter_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixAllExporterGet> = {
+export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixAllExporterGet, MessageDef<IpfixAllExporterGetReplyInput, IpfixAllExporterGetReply>> = {
   name: 'ipfix_all_exporter_get',
   crc: '0xf75ba505',
   nameCrc: 'ipfix_all_exporter_get_f75ba505',
@@ -677,7 +677,7 @@ export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixA
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixAllExporterGetReplyDef; },
+  get reply(): MessageDef<IpfixAllExporterGetReplyInput, IpfixAllExporterGetReply> { return IpfixAllExporterGetReplyDef; },
   get details(): MessageDef { return IpfixAllExporterDetailsDef; },
   encode: encodeIpfixAllExporterGet,
   decode: decodeIpfixAllExporterGet,
@@ -945,7 +945,7 @@ function decodeSetIpfixClassifyStream(p: Uint8Array): SetIpfixClassifyStream {
 }
 
 /** MessageDef of set_ipfix_classify_stream: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetIpfixClassifyStreamDef: MessageDef<SetIpfixClassifyStreamInput, SetIpfixClassifyStream> = {
+export const SetIpfixClassifyStreamDef: MessageDef<SetIpfixClassifyStreamInput, SetIpfixClassifyStream, MessageDef<SetIpfixClassifyStreamReplyInput, SetIpfixClassifyStreamReply>> = {
   name: 'set_ipfix_classify_stream',
   crc: '0xc9cbe053',
   nameCrc: 'set_ipfix_classify_stream_c9cbe053',
@@ -953,7 +953,7 @@ export const SetIpfixClassifyStreamDef: MessageDef<SetIpfixClassifyStreamInput, 
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return SetIpfixClassifyStreamReplyDef; },
+  get reply(): MessageDef<SetIpfixClassifyStreamReplyInput, SetIpfixClassifyStreamReply> { return SetIpfixClassifyStreamReplyDef; },
   encode: encodeSetIpfixClassifyStream,
   decode: decodeSetIpfixClassifyStream,
 };
@@ -1062,7 +1062,7 @@ function decodeIpfixClassifyStreamDump(p: Uint8Array): IpfixClassifyStreamDump {
 }
 
 /** MessageDef of ipfix_classify_stream_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixClassifyStreamDumpDef: MessageDef<IpfixClassifyStreamDumpInput, IpfixClassifyStreamDump> = {
+export const IpfixClassifyStreamDumpDef: MessageDef<IpfixClassifyStreamDumpInput, IpfixClassifyStreamDump, MessageDef<IpfixClassifyStreamDetailsInput, IpfixClassifyStreamDetails>> = {
   name: 'ipfix_classify_stream_dump',
   crc: '0x51077d14',
   nameCrc: 'ipfix_classify_stream_dump_51077d14',
@@ -1070,7 +1070,7 @@ export const IpfixClassifyStreamDumpDef: MessageDef<IpfixClassifyStreamDumpInput
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixClassifyStreamDetailsDef; },
+  get reply(): MessageDef<IpfixClassifyStreamDetailsInput, IpfixClassifyStreamDetails> { return IpfixClassifyStreamDetailsDef; },
   stream: true,
   encode: encodeIpfixClassifyStreamDump,
   decode: decodeIpfixClassifyStreamDump,
@@ -1225,7 +1225,7 @@ function decodeIpfixClassifyTableAddDel(p: Uint8Array): IpfixClassifyTableAddDel
 }
 
 /** MessageDef of ipfix_classify_table_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixClassifyTableAddDelDef: MessageDef<IpfixClassifyTableAddDelInput, IpfixClassifyTableAddDel> = {
+export const IpfixClassifyTableAddDelDef: MessageDef<IpfixClassifyTableAddDelInput, IpfixClassifyTableAddDel, MessageDef<IpfixClassifyTableAddDelReplyInput, IpfixClassifyTableAddDelReply>> = {
   name: 'ipfix_classify_table_add_del',
   crc: '0x3e449bb9',
   nameCrc: 'ipfix_classify_table_add_del_3e449bb9',
@@ -1233,7 +1233,7 @@ export const IpfixClassifyTableAddDelDef: MessageDef<IpfixClassifyTableAddDelInp
   kind: 'request',
   minSize: 17,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixClassifyTableAddDelReplyDef; },
+  get reply(): MessageDef<IpfixClassifyTableAddDelReplyInput, IpfixClassifyTableAddDelReply> { return IpfixClassifyTableAddDelReplyDef; },
   encode: encodeIpfixClassifyTableAddDel,
   decode: decodeIpfixClassifyTableAddDel,
 };
@@ -1342,7 +1342,7 @@ function decodeIpfixClassifyTableDump(p: Uint8Array): IpfixClassifyTableDump {
 }
 
 /** MessageDef of ipfix_classify_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixClassifyTableDumpDef: MessageDef<IpfixClassifyTableDumpInput, IpfixClassifyTableDump> = {
+export const IpfixClassifyTableDumpDef: MessageDef<IpfixClassifyTableDumpInput, IpfixClassifyTableDump, MessageDef<IpfixClassifyTableDetailsInput, IpfixClassifyTableDetails>> = {
   name: 'ipfix_classify_table_dump',
   crc: '0x51077d14',
   nameCrc: 'ipfix_classify_table_dump_51077d14',
@@ -1350,7 +1350,7 @@ export const IpfixClassifyTableDumpDef: MessageDef<IpfixClassifyTableDumpInput, 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixClassifyTableDetailsDef; },
+  get reply(): MessageDef<IpfixClassifyTableDetailsInput, IpfixClassifyTableDetails> { return IpfixClassifyTableDetailsDef; },
   stream: true,
   encode: encodeIpfixClassifyTableDump,
   decode: decodeIpfixClassifyTableDump,
@@ -1476,7 +1476,7 @@ function decodeIpfixFlush(p: Uint8Array): IpfixFlush {
 }
 
 /** MessageDef of ipfix_flush: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixFlushDef: MessageDef<IpfixFlushInput, IpfixFlush> = {
+export const IpfixFlushDef: MessageDef<IpfixFlushInput, IpfixFlush, MessageDef<IpfixFlushReplyInput, IpfixFlushReply>> = {
   name: 'ipfix_flush',
   crc: '0x51077d14',
   nameCrc: 'ipfix_flush_51077d14',
@@ -1484,7 +1484,7 @@ export const IpfixFlushDef: MessageDef<IpfixFlushInput, IpfixFlush> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpfixFlushReplyDef; },
+  get reply(): MessageDef<IpfixFlushReplyInput, IpfixFlushReply> { return IpfixFlushReplyDef; },
   encode: encodeIpfixFlush,
   decode: decodeIpfixFlush,
 };

@@ -109,7 +109,7 @@ function decodeIpsecSpdAddDel(p: Uint8Array): IpsecSpdAddDel {
 }
 
 /** MessageDef of ipsec_spd_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdAddDelDef: MessageDef<IpsecSpdAddDelInput, IpsecSpdAddDel> = {
+export const IpsecSpdAddDelDef: MessageDef<IpsecSpdAddDelInput, IpsecSpdAddDel, MessageDef<IpsecSpdAddDelReplyInput, IpsecSpdAddDelReply>> = {
   name: 'ipsec_spd_add_del',
   crc: '0x20e89a95',
   nameCrc: 'ipsec_spd_add_del_20e89a95',
@@ -117,7 +117,7 @@ export const IpsecSpdAddDelDef: MessageDef<IpsecSpdAddDelInput, IpsecSpdAddDel> 
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdAddDelReplyDef; },
+  get reply(): MessageDef<IpsecSpdAddDelReplyInput, IpsecSpdAddDelReply> { return IpsecSpdAddDelReplyDef; },
   encode: encodeIpsecSpdAddDel,
   decode: decodeIpsecSpdAddDel,
 };
@@ -241,7 +241,7 @@ function decodeIpsecInterfaceAddDelSpd(p: Uint8Array): IpsecInterfaceAddDelSpd {
 }
 
 /** MessageDef of ipsec_interface_add_del_spd: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecInterfaceAddDelSpdDef: MessageDef<IpsecInterfaceAddDelSpdInput, IpsecInterfaceAddDelSpd> = {
+export const IpsecInterfaceAddDelSpdDef: MessageDef<IpsecInterfaceAddDelSpdInput, IpsecInterfaceAddDelSpd, MessageDef<IpsecInterfaceAddDelSpdReplyInput, IpsecInterfaceAddDelSpdReply>> = {
   name: 'ipsec_interface_add_del_spd',
   crc: '0x80f80cbb',
   nameCrc: 'ipsec_interface_add_del_spd_80f80cbb',
@@ -249,7 +249,7 @@ export const IpsecInterfaceAddDelSpdDef: MessageDef<IpsecInterfaceAddDelSpdInput
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecInterfaceAddDelSpdReplyDef; },
+  get reply(): MessageDef<IpsecInterfaceAddDelSpdReplyInput, IpsecInterfaceAddDelSpdReply> { return IpsecInterfaceAddDelSpdReplyDef; },
   encode: encodeIpsecInterfaceAddDelSpd,
   decode: decodeIpsecInterfaceAddDelSpd,
 };
@@ -479,7 +479,7 @@ function decodeIpsecSpdEntryAddDel(p: Uint8Array): IpsecSpdEntryAddDel {
 }
 
 /** MessageDef of ipsec_spd_entry_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdEntryAddDelDef: MessageDef<IpsecSpdEntryAddDelInput, IpsecSpdEntryAddDel> = {
+export const IpsecSpdEntryAddDelDef: MessageDef<IpsecSpdEntryAddDelInput, IpsecSpdEntryAddDel, MessageDef<IpsecSpdEntryAddDelReplyInput, IpsecSpdEntryAddDelReply>> = {
   name: 'ipsec_spd_entry_add_del',
   crc: '0x338b7411',
   nameCrc: 'ipsec_spd_entry_add_del_338b7411',
@@ -487,7 +487,7 @@ export const IpsecSpdEntryAddDelDef: MessageDef<IpsecSpdEntryAddDelInput, IpsecS
   kind: 'request',
   minSize: 105,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdEntryAddDelReplyDef; },
+  get reply(): MessageDef<IpsecSpdEntryAddDelReplyInput, IpsecSpdEntryAddDelReply> { return IpsecSpdEntryAddDelReplyDef; },
   encode: encodeIpsecSpdEntryAddDel,
   decode: decodeIpsecSpdEntryAddDel,
 };
@@ -662,7 +662,7 @@ function decodeIpsecSpdEntryAddDelV2(p: Uint8Array): IpsecSpdEntryAddDelV2 {
 }
 
 /** MessageDef of ipsec_spd_entry_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdEntryAddDelV2Def: MessageDef<IpsecSpdEntryAddDelV2Input, IpsecSpdEntryAddDelV2> = {
+export const IpsecSpdEntryAddDelV2Def: MessageDef<IpsecSpdEntryAddDelV2Input, IpsecSpdEntryAddDelV2, MessageDef<IpsecSpdEntryAddDelV2ReplyInput, IpsecSpdEntryAddDelV2Reply>> = {
   name: 'ipsec_spd_entry_add_del_v2',
   crc: '0x7bfe69fc',
   nameCrc: 'ipsec_spd_entry_add_del_v2_7bfe69fc',
@@ -670,7 +670,7 @@ export const IpsecSpdEntryAddDelV2Def: MessageDef<IpsecSpdEntryAddDelV2Input, Ip
   kind: 'request',
   minSize: 105,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdEntryAddDelV2ReplyDef; },
+  get reply(): MessageDef<IpsecSpdEntryAddDelV2ReplyInput, IpsecSpdEntryAddDelV2Reply> { return IpsecSpdEntryAddDelV2ReplyDef; },
   encode: encodeIpsecSpdEntryAddDelV2,
   decode: decodeIpsecSpdEntryAddDelV2,
 };
@@ -864,7 +864,7 @@ function decodeIpsecSpdsDump(p: Uint8Array): IpsecSpdsDump {
 }
 
 /** MessageDef of ipsec_spds_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdsDumpDef: MessageDef<IpsecSpdsDumpInput, IpsecSpdsDump> = {
+export const IpsecSpdsDumpDef: MessageDef<IpsecSpdsDumpInput, IpsecSpdsDump, MessageDef<IpsecSpdsDetailsInput, IpsecSpdsDetails>> = {
   name: 'ipsec_spds_dump',
   crc: '0x51077d14',
   nameCrc: 'ipsec_spds_dump_51077d14',
@@ -872,7 +872,7 @@ export const IpsecSpdsDumpDef: MessageDef<IpsecSpdsDumpInput, IpsecSpdsDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdsDetailsDef; },
+  get reply(): MessageDef<IpsecSpdsDetailsInput, IpsecSpdsDetails> { return IpsecSpdsDetailsDef; },
   stream: true,
   encode: encodeIpsecSpdsDump,
   decode: decodeIpsecSpdsDump,
@@ -1012,7 +1012,7 @@ function decodeIpsecSpdDump(p: Uint8Array): IpsecSpdDump {
 }
 
 /** MessageDef of ipsec_spd_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdDumpDef: MessageDef<IpsecSpdDumpInput, IpsecSpdDump> = {
+export const IpsecSpdDumpDef: MessageDef<IpsecSpdDumpInput, IpsecSpdDump, MessageDef<IpsecSpdDetailsInput, IpsecSpdDetails>> = {
   name: 'ipsec_spd_dump',
   crc: '0xafefbf7d',
   nameCrc: 'ipsec_spd_dump_afefbf7d',
@@ -1020,7 +1020,7 @@ export const IpsecSpdDumpDef: MessageDef<IpsecSpdDumpInput, IpsecSpdDump> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdDetailsDef; },
+  get reply(): MessageDef<IpsecSpdDetailsInput, IpsecSpdDetails> { return IpsecSpdDetailsDef; },
   stream: true,
   encode: encodeIpsecSpdDump,
   decode: decodeIpsecSpdDump,
@@ -1337,7 +1337,7 @@ function decodeIpsecSadEntryAddDel(p: Uint8Array): IpsecSadEntryAddDel {
 }
 
 /** MessageDef of ipsec_sad_entry_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryAddDelDef: MessageDef<IpsecSadEntryAddDelInput, IpsecSadEntryAddDel> = {
+export const IpsecSadEntryAddDelDef: MessageDef<IpsecSadEntryAddDelInput, IpsecSadEntryAddDel, MessageDef<IpsecSadEntryAddDelReplyInput, IpsecSadEntryAddDelReply>> = {
   name: 'ipsec_sad_entry_add_del',
   crc: '0xab64b5c6',
   nameCrc: 'ipsec_sad_entry_add_del_ab64b5c6',
@@ -1345,7 +1345,7 @@ export const IpsecSadEntryAddDelDef: MessageDef<IpsecSadEntryAddDelInput, IpsecS
   kind: 'request',
   minSize: 339,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryAddDelReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryAddDelReplyInput, IpsecSadEntryAddDelReply> { return IpsecSadEntryAddDelReplyDef; },
   encode: encodeIpsecSadEntryAddDel,
   decode: decodeIpsecSadEntryAddDel,
 };
@@ -1493,7 +1493,7 @@ function decodeIpsecSadEntryAddDelV2(p: Uint8Array): IpsecSadEntryAddDelV2 {
 }
 
 /** MessageDef of ipsec_sad_entry_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryAddDelV2Def: MessageDef<IpsecSadEntryAddDelV2Input, IpsecSadEntryAddDelV2> = {
+export const IpsecSadEntryAddDelV2Def: MessageDef<IpsecSadEntryAddDelV2Input, IpsecSadEntryAddDelV2, MessageDef<IpsecSadEntryAddDelV2ReplyInput, IpsecSadEntryAddDelV2Reply>> = {
   name: 'ipsec_sad_entry_add_del_v2',
   crc: '0xaca78b27',
   nameCrc: 'ipsec_sad_entry_add_del_v2_aca78b27',
@@ -1501,7 +1501,7 @@ export const IpsecSadEntryAddDelV2Def: MessageDef<IpsecSadEntryAddDelV2Input, Ip
   kind: 'request',
   minSize: 341,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryAddDelV2ReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryAddDelV2ReplyInput, IpsecSadEntryAddDelV2Reply> { return IpsecSadEntryAddDelV2ReplyDef; },
   encode: encodeIpsecSadEntryAddDelV2,
   decode: decodeIpsecSadEntryAddDelV2,
 };
@@ -1665,7 +1665,7 @@ function decodeIpsecSadEntryAddDelV3(p: Uint8Array): IpsecSadEntryAddDelV3 {
 }
 
 /** MessageDef of ipsec_sad_entry_add_del_v3: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryAddDelV3Def: MessageDef<IpsecSadEntryAddDelV3Input, IpsecSadEntryAddDelV3> = {
+export const IpsecSadEntryAddDelV3Def: MessageDef<IpsecSadEntryAddDelV3Input, IpsecSadEntryAddDelV3, MessageDef<IpsecSadEntryAddDelV3ReplyInput, IpsecSadEntryAddDelV3Reply>> = {
   name: 'ipsec_sad_entry_add_del_v3',
   crc: '0xc77ebd92',
   nameCrc: 'ipsec_sad_entry_add_del_v3_c77ebd92',
@@ -1673,7 +1673,7 @@ export const IpsecSadEntryAddDelV3Def: MessageDef<IpsecSadEntryAddDelV3Input, Ip
   kind: 'request',
   minSize: 352,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryAddDelV3ReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryAddDelV3ReplyInput, IpsecSadEntryAddDelV3Reply> { return IpsecSadEntryAddDelV3ReplyDef; },
   encode: encodeIpsecSadEntryAddDelV3,
   decode: decodeIpsecSadEntryAddDelV3,
 };
@@ -1830,7 +1830,7 @@ function decodeIpsecSadEntryAdd(p: Uint8Array): IpsecSadEntryAdd {
 }
 
 /** MessageDef of ipsec_sad_entry_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryAddDef: MessageDef<IpsecSadEntryAddInput, IpsecSadEntryAdd> = {
+export const IpsecSadEntryAddDef: MessageDef<IpsecSadEntryAddInput, IpsecSadEntryAdd, MessageDef<IpsecSadEntryAddReplyInput, IpsecSadEntryAddReply>> = {
   name: 'ipsec_sad_entry_add',
   crc: '0x50229353',
   nameCrc: 'ipsec_sad_entry_add_50229353',
@@ -1838,7 +1838,7 @@ export const IpsecSadEntryAddDef: MessageDef<IpsecSadEntryAddInput, IpsecSadEntr
   kind: 'request',
   minSize: 351,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryAddReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryAddReplyInput, IpsecSadEntryAddReply> { return IpsecSadEntryAddReplyDef; },
   encode: encodeIpsecSadEntryAdd,
   decode: decodeIpsecSadEntryAdd,
 };
@@ -1998,7 +1998,7 @@ function decodeIpsecSadEntryAddV2(p: Uint8Array): IpsecSadEntryAddV2 {
 }
 
 /** MessageDef of ipsec_sad_entry_add_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryAddV2Def: MessageDef<IpsecSadEntryAddV2Input, IpsecSadEntryAddV2> = {
+export const IpsecSadEntryAddV2Def: MessageDef<IpsecSadEntryAddV2Input, IpsecSadEntryAddV2, MessageDef<IpsecSadEntryAddV2ReplyInput, IpsecSadEntryAddV2Reply>> = {
   name: 'ipsec_sad_entry_add_v2',
   crc: '0x9611297a',
   nameCrc: 'ipsec_sad_entry_add_v2_9611297a',
@@ -2006,7 +2006,7 @@ export const IpsecSadEntryAddV2Def: MessageDef<IpsecSadEntryAddV2Input, IpsecSad
   kind: 'request',
   minSize: 355,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryAddV2ReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryAddV2ReplyInput, IpsecSadEntryAddV2Reply> { return IpsecSadEntryAddV2ReplyDef; },
   encode: encodeIpsecSadEntryAddV2,
   decode: decodeIpsecSadEntryAddV2,
 };
@@ -2061,7 +2061,7 @@ function decodeIpsecSadEntryDel(p: Uint8Array): IpsecSadEntryDel {
 }
 
 /** MessageDef of ipsec_sad_entry_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryDelDef: MessageDef<IpsecSadEntryDelInput, IpsecSadEntryDel> = {
+export const IpsecSadEntryDelDef: MessageDef<IpsecSadEntryDelInput, IpsecSadEntryDel, MessageDef<IpsecSadEntryDelReplyInput, IpsecSadEntryDelReply>> = {
   name: 'ipsec_sad_entry_del',
   crc: '0x3a91bde5',
   nameCrc: 'ipsec_sad_entry_del_3a91bde5',
@@ -2069,7 +2069,7 @@ export const IpsecSadEntryDelDef: MessageDef<IpsecSadEntryDelInput, IpsecSadEntr
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryDelReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryDelReplyInput, IpsecSadEntryDelReply> { return IpsecSadEntryDelReplyDef; },
   encode: encodeIpsecSadEntryDel,
   decode: decodeIpsecSadEntryDel,
 };
@@ -2195,7 +2195,7 @@ function decodeIpsecSadBind(p: Uint8Array): IpsecSadBind {
 }
 
 /** MessageDef of ipsec_sad_bind: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadBindDef: MessageDef<IpsecSadBindInput, IpsecSadBind> = {
+export const IpsecSadBindDef: MessageDef<IpsecSadBindInput, IpsecSadBind, MessageDef<IpsecSadBindReplyInput, IpsecSadBindReply>> = {
   name: 'ipsec_sad_bind',
   crc: '0x0649c0d9',
   nameCrc: 'ipsec_sad_bind_0649c0d9',
@@ -2203,7 +2203,7 @@ export const IpsecSadBindDef: MessageDef<IpsecSadBindInput, IpsecSadBind> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadBindReplyDef; },
+  get reply(): MessageDef<IpsecSadBindReplyInput, IpsecSadBindReply> { return IpsecSadBindReplyDef; },
   encode: encodeIpsecSadBind,
   decode: decodeIpsecSadBind,
 };
@@ -2313,7 +2313,7 @@ function decodeIpsecSadUnbind(p: Uint8Array): IpsecSadUnbind {
 }
 
 /** MessageDef of ipsec_sad_unbind: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadUnbindDef: MessageDef<IpsecSadUnbindInput, IpsecSadUnbind> = {
+export const IpsecSadUnbindDef: MessageDef<IpsecSadUnbindInput, IpsecSadUnbind, MessageDef<IpsecSadUnbindReplyInput, IpsecSadUnbindReply>> = {
   name: 'ipsec_sad_unbind',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sad_unbind_2076c2f4',
@@ -2321,7 +2321,7 @@ export const IpsecSadUnbindDef: MessageDef<IpsecSadUnbindInput, IpsecSadUnbind> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadUnbindReplyDef; },
+  get reply(): MessageDef<IpsecSadUnbindReplyInput, IpsecSadUnbindReply> { return IpsecSadUnbindReplyDef; },
   encode: encodeIpsecSadUnbind,
   decode: decodeIpsecSadUnbind,
 };
@@ -2532,7 +2532,7 @@ function decodeIpsecSadEntryUpdate(p: Uint8Array): IpsecSadEntryUpdate {
 }
 
 /** MessageDef of ipsec_sad_entry_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSadEntryUpdateDef: MessageDef<IpsecSadEntryUpdateInput, IpsecSadEntryUpdate> = {
+export const IpsecSadEntryUpdateDef: MessageDef<IpsecSadEntryUpdateInput, IpsecSadEntryUpdate, MessageDef<IpsecSadEntryUpdateReplyInput, IpsecSadEntryUpdateReply>> = {
   name: 'ipsec_sad_entry_update',
   crc: '0x1412af86',
   nameCrc: 'ipsec_sad_entry_update_1412af86',
@@ -2540,7 +2540,7 @@ export const IpsecSadEntryUpdateDef: MessageDef<IpsecSadEntryUpdateInput, IpsecS
   kind: 'request',
   minSize: 70,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSadEntryUpdateReplyDef; },
+  get reply(): MessageDef<IpsecSadEntryUpdateReplyInput, IpsecSadEntryUpdateReply> { return IpsecSadEntryUpdateReplyDef; },
   encode: encodeIpsecSadEntryUpdate,
   decode: decodeIpsecSadEntryUpdate,
 };
@@ -3017,7 +3017,7 @@ function decodeIpsecTunnelProtectUpdate(p: Uint8Array): IpsecTunnelProtectUpdate
 }
 
 /** MessageDef of ipsec_tunnel_protect_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecTunnelProtectUpdateDef: MessageDef<IpsecTunnelProtectUpdateInput, IpsecTunnelProtectUpdate> = {
+export const IpsecTunnelProtectUpdateDef: MessageDef<IpsecTunnelProtectUpdateInput, IpsecTunnelProtectUpdate, MessageDef<IpsecTunnelProtectUpdateReplyInput, IpsecTunnelProtectUpdateReply>> = {
   name: 'ipsec_tunnel_protect_update',
   crc: '0x30d5f133',
   nameCrc: 'ipsec_tunnel_protect_update_30d5f133',
@@ -3025,7 +3025,7 @@ export const IpsecTunnelProtectUpdateDef: MessageDef<IpsecTunnelProtectUpdateInp
   kind: 'request',
   minSize: 36,
   fixedSize: false,
-  get reply(): MessageDef { return IpsecTunnelProtectUpdateReplyDef; },
+  get reply(): MessageDef<IpsecTunnelProtectUpdateReplyInput, IpsecTunnelProtectUpdateReply> { return IpsecTunnelProtectUpdateReplyDef; },
   encode: encodeIpsecTunnelProtectUpdate,
   decode: decodeIpsecTunnelProtectUpdate,
 };
@@ -3158,7 +3158,7 @@ function decodeIpsecTunnelProtectDel(p: Uint8Array): IpsecTunnelProtectDel {
 }
 
 /** MessageDef of ipsec_tunnel_protect_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecTunnelProtectDelDef: MessageDef<IpsecTunnelProtectDelInput, IpsecTunnelProtectDel> = {
+export const IpsecTunnelProtectDelDef: MessageDef<IpsecTunnelProtectDelInput, IpsecTunnelProtectDel, MessageDef<IpsecTunnelProtectDelReplyInput, IpsecTunnelProtectDelReply>> = {
   name: 'ipsec_tunnel_protect_del',
   crc: '0xcd239930',
   nameCrc: 'ipsec_tunnel_protect_del_cd239930',
@@ -3166,7 +3166,7 @@ export const IpsecTunnelProtectDelDef: MessageDef<IpsecTunnelProtectDelInput, Ip
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecTunnelProtectDelReplyDef; },
+  get reply(): MessageDef<IpsecTunnelProtectDelReplyInput, IpsecTunnelProtectDelReply> { return IpsecTunnelProtectDelReplyDef; },
   encode: encodeIpsecTunnelProtectDel,
   decode: decodeIpsecTunnelProtectDel,
 };
@@ -3280,7 +3280,7 @@ function decodeIpsecTunnelProtectDump(p: Uint8Array): IpsecTunnelProtectDump {
 }
 
 /** MessageDef of ipsec_tunnel_protect_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecTunnelProtectDumpDef: MessageDef<IpsecTunnelProtectDumpInput, IpsecTunnelProtectDump> = {
+export const IpsecTunnelProtectDumpDef: MessageDef<IpsecTunnelProtectDumpInput, IpsecTunnelProtectDump, MessageDef<IpsecTunnelProtectDetailsInput, IpsecTunnelProtectDetails>> = {
   name: 'ipsec_tunnel_protect_dump',
   crc: '0xf9e6675e',
   nameCrc: 'ipsec_tunnel_protect_dump_f9e6675e',
@@ -3288,7 +3288,7 @@ export const IpsecTunnelProtectDumpDef: MessageDef<IpsecTunnelProtectDumpInput, 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecTunnelProtectDetailsDef; },
+  get reply(): MessageDef<IpsecTunnelProtectDetailsInput, IpsecTunnelProtectDetails> { return IpsecTunnelProtectDetailsDef; },
   stream: true,
   encode: encodeIpsecTunnelProtectDump,
   decode: decodeIpsecTunnelProtectDump,
@@ -3472,7 +3472,7 @@ function decodeIpsecSpdInterfaceDump(p: Uint8Array): IpsecSpdInterfaceDump {
 }
 
 /** MessageDef of ipsec_spd_interface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSpdInterfaceDumpDef: MessageDef<IpsecSpdInterfaceDumpInput, IpsecSpdInterfaceDump> = {
+export const IpsecSpdInterfaceDumpDef: MessageDef<IpsecSpdInterfaceDumpInput, IpsecSpdInterfaceDump, MessageDef<IpsecSpdInterfaceDetailsInput, IpsecSpdInterfaceDetails>> = {
   name: 'ipsec_spd_interface_dump',
   crc: '0x8971de19',
   nameCrc: 'ipsec_spd_interface_dump_8971de19',
@@ -3480,7 +3480,7 @@ export const IpsecSpdInterfaceDumpDef: MessageDef<IpsecSpdInterfaceDumpInput, Ip
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSpdInterfaceDetailsDef; },
+  get reply(): MessageDef<IpsecSpdInterfaceDetailsInput, IpsecSpdInterfaceDetails> { return IpsecSpdInterfaceDetailsDef; },
   stream: true,
   encode: encodeIpsecSpdInterfaceDump,
   decode: decodeIpsecSpdInterfaceDump,
@@ -3616,7 +3616,7 @@ function decodeIpsecItfCreate(p: Uint8Array): IpsecItfCreate {
 }
 
 /** MessageDef of ipsec_itf_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecItfCreateDef: MessageDef<IpsecItfCreateInput, IpsecItfCreate> = {
+export const IpsecItfCreateDef: MessageDef<IpsecItfCreateInput, IpsecItfCreate, MessageDef<IpsecItfCreateReplyInput, IpsecItfCreateReply>> = {
   name: 'ipsec_itf_create',
   crc: '0x6f50b3bc',
   nameCrc: 'ipsec_itf_create_6f50b3bc',
@@ -3624,7 +3624,7 @@ export const IpsecItfCreateDef: MessageDef<IpsecItfCreateInput, IpsecItfCreate> 
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecItfCreateReplyDef; },
+  get reply(): MessageDef<IpsecItfCreateReplyInput, IpsecItfCreateReply> { return IpsecItfCreateReplyDef; },
   encode: encodeIpsecItfCreate,
   decode: decodeIpsecItfCreate,
 };
@@ -3748,7 +3748,7 @@ function decodeIpsecItfDelete(p: Uint8Array): IpsecItfDelete {
 }
 
 /** MessageDef of ipsec_itf_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecItfDeleteDef: MessageDef<IpsecItfDeleteInput, IpsecItfDelete> = {
+export const IpsecItfDeleteDef: MessageDef<IpsecItfDeleteInput, IpsecItfDelete, MessageDef<IpsecItfDeleteReplyInput, IpsecItfDeleteReply>> = {
   name: 'ipsec_itf_delete',
   crc: '0xf9e6675e',
   nameCrc: 'ipsec_itf_delete_f9e6675e',
@@ -3756,7 +3756,7 @@ export const IpsecItfDeleteDef: MessageDef<IpsecItfDeleteInput, IpsecItfDelete> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecItfDeleteReplyDef; },
+  get reply(): MessageDef<IpsecItfDeleteReplyInput, IpsecItfDeleteReply> { return IpsecItfDeleteReplyDef; },
   encode: encodeIpsecItfDelete,
   decode: decodeIpsecItfDelete,
 };
@@ -3866,7 +3866,7 @@ function decodeIpsecItfDump(p: Uint8Array): IpsecItfDump {
 }
 
 /** MessageDef of ipsec_itf_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecItfDumpDef: MessageDef<IpsecItfDumpInput, IpsecItfDump> = {
+export const IpsecItfDumpDef: MessageDef<IpsecItfDumpInput, IpsecItfDump, MessageDef<IpsecItfDetailsInput, IpsecItfDetails>> = {
   name: 'ipsec_itf_dump',
   crc: '0xf9e6675e',
   nameCrc: 'ipsec_itf_dump_f9e6675e',
@@ -3874,7 +3874,7 @@ export const IpsecItfDumpDef: MessageDef<IpsecItfDumpInput, IpsecItfDump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecItfDetailsDef; },
+  get reply(): MessageDef<IpsecItfDetailsInput, IpsecItfDetails> { return IpsecItfDetailsDef; },
   stream: true,
   encode: encodeIpsecItfDump,
   decode: decodeIpsecItfDump,
@@ -3999,7 +3999,7 @@ function decodeIpsecSaDump(p: Uint8Array): IpsecSaDump {
 }
 
 /** MessageDef of ipsec_sa_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSaDumpDef: MessageDef<IpsecSaDumpInput, IpsecSaDump> = {
+export const IpsecSaDumpDef: MessageDef<IpsecSaDumpInput, IpsecSaDump, MessageDef<IpsecSaDetailsInput, IpsecSaDetails>> = {
   name: 'ipsec_sa_dump',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sa_dump_2076c2f4',
@@ -4007,7 +4007,7 @@ export const IpsecSaDumpDef: MessageDef<IpsecSaDumpInput, IpsecSaDump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSaDetailsDef; },
+  get reply(): MessageDef<IpsecSaDetailsInput, IpsecSaDetails> { return IpsecSaDetailsDef; },
   stream: true,
   encode: encodeIpsecSaDump,
   decode: decodeIpsecSaDump,
@@ -4063,7 +4063,7 @@ function decodeIpsecSaV2Dump(p: Uint8Array): IpsecSaV2Dump {
 }
 
 /** MessageDef of ipsec_sa_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSaV2DumpDef: MessageDef<IpsecSaV2DumpInput, IpsecSaV2Dump> = {
+export const IpsecSaV2DumpDef: MessageDef<IpsecSaV2DumpInput, IpsecSaV2Dump, MessageDef<IpsecSaV2DetailsInput, IpsecSaV2Details>> = {
   name: 'ipsec_sa_v2_dump',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sa_v2_dump_2076c2f4',
@@ -4071,7 +4071,7 @@ export const IpsecSaV2DumpDef: MessageDef<IpsecSaV2DumpInput, IpsecSaV2Dump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSaV2DetailsDef; },
+  get reply(): MessageDef<IpsecSaV2DetailsInput, IpsecSaV2Details> { return IpsecSaV2DetailsDef; },
   stream: true,
   encode: encodeIpsecSaV2Dump,
   decode: decodeIpsecSaV2Dump,
@@ -4127,7 +4127,7 @@ function decodeIpsecSaV3Dump(p: Uint8Array): IpsecSaV3Dump {
 }
 
 /** MessageDef of ipsec_sa_v3_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSaV3DumpDef: MessageDef<IpsecSaV3DumpInput, IpsecSaV3Dump> = {
+export const IpsecSaV3DumpDef: MessageDef<IpsecSaV3DumpInput, IpsecSaV3Dump, MessageDef<IpsecSaV3DetailsInput, IpsecSaV3Details>> = {
   name: 'ipsec_sa_v3_dump',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sa_v3_dump_2076c2f4',
@@ -4135,7 +4135,7 @@ export const IpsecSaV3DumpDef: MessageDef<IpsecSaV3DumpInput, IpsecSaV3Dump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSaV3DetailsDef; },
+  get reply(): MessageDef<IpsecSaV3DetailsInput, IpsecSaV3Details> { return IpsecSaV3DetailsDef; },
   stream: true,
   encode: encodeIpsecSaV3Dump,
   decode: decodeIpsecSaV3Dump,
@@ -4191,7 +4191,7 @@ function decodeIpsecSaV4Dump(p: Uint8Array): IpsecSaV4Dump {
 }
 
 /** MessageDef of ipsec_sa_v4_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSaV4DumpDef: MessageDef<IpsecSaV4DumpInput, IpsecSaV4Dump> = {
+export const IpsecSaV4DumpDef: MessageDef<IpsecSaV4DumpInput, IpsecSaV4Dump, MessageDef<IpsecSaV4DetailsInput, IpsecSaV4Details>> = {
   name: 'ipsec_sa_v4_dump',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sa_v4_dump_2076c2f4',
@@ -4199,7 +4199,7 @@ export const IpsecSaV4DumpDef: MessageDef<IpsecSaV4DumpInput, IpsecSaV4Dump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSaV4DetailsDef; },
+  get reply(): MessageDef<IpsecSaV4DetailsInput, IpsecSaV4Details> { return IpsecSaV4DetailsDef; },
   stream: true,
   encode: encodeIpsecSaV4Dump,
   decode: decodeIpsecSaV4Dump,
@@ -4255,7 +4255,7 @@ function decodeIpsecSaV5Dump(p: Uint8Array): IpsecSaV5Dump {
 }
 
 /** MessageDef of ipsec_sa_v5_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSaV5DumpDef: MessageDef<IpsecSaV5DumpInput, IpsecSaV5Dump> = {
+export const IpsecSaV5DumpDef: MessageDef<IpsecSaV5DumpInput, IpsecSaV5Dump, MessageDef<IpsecSaV5DetailsInput, IpsecSaV5Details>> = {
   name: 'ipsec_sa_v5_dump',
   crc: '0x2076c2f4',
   nameCrc: 'ipsec_sa_v5_dump_2076c2f4',
@@ -4263,7 +4263,7 @@ export const IpsecSaV5DumpDef: MessageDef<IpsecSaV5DumpInput, IpsecSaV5Dump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSaV5DetailsDef; },
+  get reply(): MessageDef<IpsecSaV5DetailsInput, IpsecSaV5Details> { return IpsecSaV5DetailsDef; },
   stream: true,
   encode: encodeIpsecSaV5Dump,
   decode: decodeIpsecSaV5Dump,
@@ -5285,7 +5285,7 @@ function decodeIpsecBackendDump(p: Uint8Array): IpsecBackendDump {
 }
 
 /** MessageDef of ipsec_backend_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecBackendDumpDef: MessageDef<IpsecBackendDumpInput, IpsecBackendDump> = {
+export const IpsecBackendDumpDef: MessageDef<IpsecBackendDumpInput, IpsecBackendDump, MessageDef<IpsecBackendDetailsInput, IpsecBackendDetails>> = {
   name: 'ipsec_backend_dump',
   crc: '0x51077d14',
   nameCrc: 'ipsec_backend_dump_51077d14',
@@ -5293,7 +5293,7 @@ export const IpsecBackendDumpDef: MessageDef<IpsecBackendDumpInput, IpsecBackend
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecBackendDetailsDef; },
+  get reply(): MessageDef<IpsecBackendDetailsInput, IpsecBackendDetails> { return IpsecBackendDetailsDef; },
   stream: true,
   encode: encodeIpsecBackendDump,
   decode: decodeIpsecBackendDump,
@@ -5448,7 +5448,7 @@ function decodeIpsecSelectBackend(p: Uint8Array): IpsecSelectBackend {
 }
 
 /** MessageDef of ipsec_select_backend: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSelectBackendDef: MessageDef<IpsecSelectBackendInput, IpsecSelectBackend> = {
+export const IpsecSelectBackendDef: MessageDef<IpsecSelectBackendInput, IpsecSelectBackend, MessageDef<IpsecSelectBackendReplyInput, IpsecSelectBackendReply>> = {
   name: 'ipsec_select_backend',
   crc: '0x5bcfd3b7',
   nameCrc: 'ipsec_select_backend_5bcfd3b7',
@@ -5456,7 +5456,7 @@ export const IpsecSelectBackendDef: MessageDef<IpsecSelectBackendInput, IpsecSel
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSelectBackendReplyDef; },
+  get reply(): MessageDef<IpsecSelectBackendReplyInput, IpsecSelectBackendReply> { return IpsecSelectBackendReplyDef; },
   encode: encodeIpsecSelectBackend,
   decode: decodeIpsecSelectBackend,
 };
@@ -5573,7 +5573,7 @@ function decodeIpsecSetAsyncMode(p: Uint8Array): IpsecSetAsyncMode {
 }
 
 /** MessageDef of ipsec_set_async_mode: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpsecSetAsyncModeDef: MessageDef<IpsecSetAsyncModeInput, IpsecSetAsyncMode> = {
+export const IpsecSetAsyncModeDef: MessageDef<IpsecSetAsyncModeInput, IpsecSetAsyncMode, MessageDef<IpsecSetAsyncModeReplyInput, IpsecSetAsyncModeReply>> = {
   name: 'ipsec_set_async_mode',
   crc: '0xa6465f7c',
   nameCrc: 'ipsec_set_async_mode_a6465f7c',
@@ -5581,7 +5581,7 @@ export const IpsecSetAsyncModeDef: MessageDef<IpsecSetAsyncModeInput, IpsecSetAs
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return IpsecSetAsyncModeReplyDef; },
+  get reply(): MessageDef<IpsecSetAsyncModeReplyInput, IpsecSetAsyncModeReply> { return IpsecSetAsyncModeReplyDef; },
   encode: encodeIpsecSetAsyncMode,
   decode: decodeIpsecSetAsyncMode,
 };

@@ -223,7 +223,7 @@ function decodeL2XconnectDump(p: Uint8Array): L2XconnectDump {
 }
 
 /** MessageDef of l2_xconnect_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2XconnectDumpDef: MessageDef<L2XconnectDumpInput, L2XconnectDump> = {
+export const L2XconnectDumpDef: MessageDef<L2XconnectDumpInput, L2XconnectDump, MessageDef<L2XconnectDetailsInput, L2XconnectDetails>> = {
   name: 'l2_xconnect_dump',
   crc: '0x51077d14',
   nameCrc: 'l2_xconnect_dump_51077d14',
@@ -231,7 +231,7 @@ export const L2XconnectDumpDef: MessageDef<L2XconnectDumpInput, L2XconnectDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return L2XconnectDetailsDef; },
+  get reply(): MessageDef<L2XconnectDetailsInput, L2XconnectDetails> { return L2XconnectDetailsDef; },
   stream: true,
   encode: encodeL2XconnectDump,
   decode: decodeL2XconnectDump,
@@ -393,7 +393,7 @@ function decodeL2FibTableDump(p: Uint8Array): L2FibTableDump {
 }
 
 /** MessageDef of l2_fib_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2FibTableDumpDef: MessageDef<L2FibTableDumpInput, L2FibTableDump> = {
+export const L2FibTableDumpDef: MessageDef<L2FibTableDumpInput, L2FibTableDump, MessageDef<L2FibTableDetailsInput, L2FibTableDetails>> = {
   name: 'l2_fib_table_dump',
   crc: '0xc25fdce6',
   nameCrc: 'l2_fib_table_dump_c25fdce6',
@@ -401,7 +401,7 @@ export const L2FibTableDumpDef: MessageDef<L2FibTableDumpInput, L2FibTableDump> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return L2FibTableDetailsDef; },
+  get reply(): MessageDef<L2FibTableDetailsInput, L2FibTableDetails> { return L2FibTableDetailsDef; },
   stream: true,
   encode: encodeL2FibTableDump,
   decode: decodeL2FibTableDump,
@@ -456,7 +456,7 @@ function decodeL2FibClearTable(p: Uint8Array): L2FibClearTable {
 }
 
 /** MessageDef of l2_fib_clear_table: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2FibClearTableDef: MessageDef<L2FibClearTableInput, L2FibClearTable> = {
+export const L2FibClearTableDef: MessageDef<L2FibClearTableInput, L2FibClearTable, MessageDef<L2FibClearTableReplyInput, L2FibClearTableReply>> = {
   name: 'l2_fib_clear_table',
   crc: '0x51077d14',
   nameCrc: 'l2_fib_clear_table_51077d14',
@@ -464,7 +464,7 @@ export const L2FibClearTableDef: MessageDef<L2FibClearTableInput, L2FibClearTabl
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return L2FibClearTableReplyDef; },
+  get reply(): MessageDef<L2FibClearTableReplyInput, L2FibClearTableReply> { return L2FibClearTableReplyDef; },
   encode: encodeL2FibClearTable,
   decode: decodeL2FibClearTable,
 };
@@ -573,7 +573,7 @@ function decodeL2fibFlushAll(p: Uint8Array): L2fibFlushAll {
 }
 
 /** MessageDef of l2fib_flush_all: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2fibFlushAllDef: MessageDef<L2fibFlushAllInput, L2fibFlushAll> = {
+export const L2fibFlushAllDef: MessageDef<L2fibFlushAllInput, L2fibFlushAll, MessageDef<L2fibFlushAllReplyInput, L2fibFlushAllReply>> = {
   name: 'l2fib_flush_all',
   crc: '0x51077d14',
   nameCrc: 'l2fib_flush_all_51077d14',
@@ -581,7 +581,7 @@ export const L2fibFlushAllDef: MessageDef<L2fibFlushAllInput, L2fibFlushAll> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return L2fibFlushAllReplyDef; },
+  get reply(): MessageDef<L2fibFlushAllReplyInput, L2fibFlushAllReply> { return L2fibFlushAllReplyDef; },
   encode: encodeL2fibFlushAll,
   decode: decodeL2fibFlushAll,
 };
@@ -698,7 +698,7 @@ function decodeL2fibFlushBd(p: Uint8Array): L2fibFlushBd {
 }
 
 /** MessageDef of l2fib_flush_bd: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2fibFlushBdDef: MessageDef<L2fibFlushBdInput, L2fibFlushBd> = {
+export const L2fibFlushBdDef: MessageDef<L2fibFlushBdInput, L2fibFlushBd, MessageDef<L2fibFlushBdReplyInput, L2fibFlushBdReply>> = {
   name: 'l2fib_flush_bd',
   crc: '0xc25fdce6',
   nameCrc: 'l2fib_flush_bd_c25fdce6',
@@ -706,7 +706,7 @@ export const L2fibFlushBdDef: MessageDef<L2fibFlushBdInput, L2fibFlushBd> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return L2fibFlushBdReplyDef; },
+  get reply(): MessageDef<L2fibFlushBdReplyInput, L2fibFlushBdReply> { return L2fibFlushBdReplyDef; },
   encode: encodeL2fibFlushBd,
   decode: decodeL2fibFlushBd,
 };
@@ -823,7 +823,7 @@ function decodeL2fibFlushInt(p: Uint8Array): L2fibFlushInt {
 }
 
 /** MessageDef of l2fib_flush_int: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2fibFlushIntDef: MessageDef<L2fibFlushIntInput, L2fibFlushInt> = {
+export const L2fibFlushIntDef: MessageDef<L2fibFlushIntInput, L2fibFlushInt, MessageDef<L2fibFlushIntReplyInput, L2fibFlushIntReply>> = {
   name: 'l2fib_flush_int',
   crc: '0xf9e6675e',
   nameCrc: 'l2fib_flush_int_f9e6675e',
@@ -831,7 +831,7 @@ export const L2fibFlushIntDef: MessageDef<L2fibFlushIntInput, L2fibFlushInt> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return L2fibFlushIntReplyDef; },
+  get reply(): MessageDef<L2fibFlushIntReplyInput, L2fibFlushIntReply> { return L2fibFlushIntReplyDef; },
   encode: encodeL2fibFlushInt,
   decode: decodeL2fibFlushInt,
 };
@@ -996,7 +996,7 @@ function decodeL2fibAddDel(p: Uint8Array): L2fibAddDel {
 }
 
 /** MessageDef of l2fib_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2fibAddDelDef: MessageDef<L2fibAddDelInput, L2fibAddDel> = {
+export const L2fibAddDelDef: MessageDef<L2fibAddDelInput, L2fibAddDel, MessageDef<L2fibAddDelReplyInput, L2fibAddDelReply>> = {
   name: 'l2fib_add_del',
   crc: '0xeddda487',
   nameCrc: 'l2fib_add_del_eddda487',
@@ -1004,7 +1004,7 @@ export const L2fibAddDelDef: MessageDef<L2fibAddDelInput, L2fibAddDel> = {
   kind: 'request',
   minSize: 28,
   fixedSize: true,
-  get reply(): MessageDef { return L2fibAddDelReplyDef; },
+  get reply(): MessageDef<L2fibAddDelReplyInput, L2fibAddDelReply> { return L2fibAddDelReplyDef; },
   encode: encodeL2fibAddDel,
   decode: decodeL2fibAddDel,
 };
@@ -1153,7 +1153,7 @@ function decodeWantL2MacsEvents(p: Uint8Array): WantL2MacsEvents {
 }
 
 /** MessageDef of want_l2_macs_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantL2MacsEventsDef: MessageDef<WantL2MacsEventsInput, WantL2MacsEvents> = {
+export const WantL2MacsEventsDef: MessageDef<WantL2MacsEventsInput, WantL2MacsEvents, MessageDef<WantL2MacsEventsReplyInput, WantL2MacsEventsReply>> = {
   name: 'want_l2_macs_events',
   crc: '0x9aabdfde',
   nameCrc: 'want_l2_macs_events_9aabdfde',
@@ -1161,7 +1161,7 @@ export const WantL2MacsEventsDef: MessageDef<WantL2MacsEventsInput, WantL2MacsEv
   kind: 'request',
   minSize: 21,
   fixedSize: true,
-  get reply(): MessageDef { return WantL2MacsEventsReplyDef; },
+  get reply(): MessageDef<WantL2MacsEventsReplyInput, WantL2MacsEventsReply> { return WantL2MacsEventsReplyDef; },
   get events(): readonly MessageDef[] { return [L2MacsEventDef]; },
   encode: encodeWantL2MacsEvents,
   decode: decodeWantL2MacsEvents,
@@ -1295,7 +1295,7 @@ function decodeWantL2MacsEvents2(p: Uint8Array): WantL2MacsEvents2 {
 }
 
 /** MessageDef of want_l2_macs_events2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantL2MacsEvents2Def: MessageDef<WantL2MacsEvents2Input, WantL2MacsEvents2> = {
+export const WantL2MacsEvents2Def: MessageDef<WantL2MacsEvents2Input, WantL2MacsEvents2, MessageDef<WantL2MacsEvents2ReplyInput, WantL2MacsEvents2Reply>> = {
   name: 'want_l2_macs_events2',
   crc: '0xcc1377b0',
   nameCrc: 'want_l2_macs_events2_cc1377b0',
@@ -1303,7 +1303,7 @@ export const WantL2MacsEvents2Def: MessageDef<WantL2MacsEvents2Input, WantL2Macs
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return WantL2MacsEvents2ReplyDef; },
+  get reply(): MessageDef<WantL2MacsEvents2ReplyInput, WantL2MacsEvents2Reply> { return WantL2MacsEvents2ReplyDef; },
   encode: encodeWantL2MacsEvents2,
   decode: decodeWantL2MacsEvents2,
 };
@@ -1420,7 +1420,7 @@ function decodeL2fibSetScanDelay(p: Uint8Array): L2fibSetScanDelay {
 }
 
 /** MessageDef of l2fib_set_scan_delay: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2fibSetScanDelayDef: MessageDef<L2fibSetScanDelayInput, L2fibSetScanDelay> = {
+export const L2fibSetScanDelayDef: MessageDef<L2fibSetScanDelayInput, L2fibSetScanDelay, MessageDef<L2fibSetScanDelayReplyInput, L2fibSetScanDelayReply>> = {
   name: 'l2fib_set_scan_delay',
   crc: '0xa3b968a4',
   nameCrc: 'l2fib_set_scan_delay_a3b968a4',
@@ -1428,7 +1428,7 @@ export const L2fibSetScanDelayDef: MessageDef<L2fibSetScanDelayInput, L2fibSetSc
   kind: 'request',
   minSize: 12,
   fixedSize: true,
-  get reply(): MessageDef { return L2fibSetScanDelayReplyDef; },
+  get reply(): MessageDef<L2fibSetScanDelayReplyInput, L2fibSetScanDelayReply> { return L2fibSetScanDelayReplyDef; },
   encode: encodeL2fibSetScanDelay,
   decode: decodeL2fibSetScanDelay,
 };
@@ -1673,7 +1673,7 @@ function decodeL2Flags(p: Uint8Array): L2Flags {
 }
 
 /** MessageDef of l2_flags: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2FlagsDef: MessageDef<L2FlagsInput, L2Flags> = {
+export const L2FlagsDef: MessageDef<L2FlagsInput, L2Flags, MessageDef<L2FlagsReplyInput, L2FlagsReply>> = {
   name: 'l2_flags',
   crc: '0xfc41cfe8',
   nameCrc: 'l2_flags_fc41cfe8',
@@ -1681,7 +1681,7 @@ export const L2FlagsDef: MessageDef<L2FlagsInput, L2Flags> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return L2FlagsReplyDef; },
+  get reply(): MessageDef<L2FlagsReplyInput, L2FlagsReply> { return L2FlagsReplyDef; },
   encode: encodeL2Flags,
   decode: decodeL2Flags,
 };
@@ -1812,7 +1812,7 @@ function decodeL2FlagsGet(p: Uint8Array): L2FlagsGet {
 }
 
 /** MessageDef of l2_flags_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2FlagsGetDef: MessageDef<L2FlagsGetInput, L2FlagsGet> = {
+export const L2FlagsGetDef: MessageDef<L2FlagsGetInput, L2FlagsGet, MessageDef<L2FlagsGetReplyInput, L2FlagsGetReply>> = {
   name: 'l2_flags_get',
   crc: '0xf9e6675e',
   nameCrc: 'l2_flags_get_f9e6675e',
@@ -1820,7 +1820,7 @@ export const L2FlagsGetDef: MessageDef<L2FlagsGetInput, L2FlagsGet> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return L2FlagsGetReplyDef; },
+  get reply(): MessageDef<L2FlagsGetReplyInput, L2FlagsGetReply> { return L2FlagsGetReplyDef; },
   encode: encodeL2FlagsGet,
   decode: decodeL2FlagsGet,
 };
@@ -1985,7 +1985,7 @@ function decodeL2FlagsSet(p: Uint8Array): L2FlagsSet {
 }
 
 /** MessageDef of l2_flags_set: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2FlagsSetDef: MessageDef<L2FlagsSetInput, L2FlagsSet> = {
+export const L2FlagsSetDef: MessageDef<L2FlagsSetInput, L2FlagsSet, MessageDef<L2FlagsSetReplyInput, L2FlagsSetReply>> = {
   name: 'l2_flags_set',
   crc: '0xd4030647',
   nameCrc: 'l2_flags_set_d4030647',
@@ -1993,7 +1993,7 @@ export const L2FlagsSetDef: MessageDef<L2FlagsSetInput, L2FlagsSet> = {
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return L2FlagsSetReplyDef; },
+  get reply(): MessageDef<L2FlagsSetReplyInput, L2FlagsSetReply> { return L2FlagsSetReplyDef; },
   encode: encodeL2FlagsSet,
   decode: decodeL2FlagsSet,
 };
@@ -2110,7 +2110,7 @@ function decodeL2InterfaceFeatFlagsGet(p: Uint8Array): L2InterfaceFeatFlagsGet {
 }
 
 /** MessageDef of l2_interface_feat_flags_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2InterfaceFeatFlagsGetDef: MessageDef<L2InterfaceFeatFlagsGetInput, L2InterfaceFeatFlagsGet> = {
+export const L2InterfaceFeatFlagsGetDef: MessageDef<L2InterfaceFeatFlagsGetInput, L2InterfaceFeatFlagsGet, MessageDef<L2InterfaceFeatFlagsGetReplyInput, L2InterfaceFeatFlagsGetReply>> = {
   name: 'l2_interface_feat_flags_get',
   crc: '0xf9e6675e',
   nameCrc: 'l2_interface_feat_flags_get_f9e6675e',
@@ -2118,7 +2118,7 @@ export const L2InterfaceFeatFlagsGetDef: MessageDef<L2InterfaceFeatFlagsGetInput
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return L2InterfaceFeatFlagsGetReplyDef; },
+  get reply(): MessageDef<L2InterfaceFeatFlagsGetReplyInput, L2InterfaceFeatFlagsGetReply> { return L2InterfaceFeatFlagsGetReplyDef; },
   encode: encodeL2InterfaceFeatFlagsGet,
   decode: decodeL2InterfaceFeatFlagsGet,
 };
@@ -2265,7 +2265,7 @@ function decodeL2InterfaceFeatFlagsSet(p: Uint8Array): L2InterfaceFeatFlagsSet {
 }
 
 /** MessageDef of l2_interface_feat_flags_set: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2InterfaceFeatFlagsSetDef: MessageDef<L2InterfaceFeatFlagsSetInput, L2InterfaceFeatFlagsSet> = {
+export const L2InterfaceFeatFlagsSetDef: MessageDef<L2InterfaceFeatFlagsSetInput, L2InterfaceFeatFlagsSet, MessageDef<L2InterfaceFeatFlagsSetReplyInput, L2InterfaceFeatFlagsSetReply>> = {
   name: 'l2_interface_feat_flags_set',
   crc: '0xc4e2865c',
   nameCrc: 'l2_interface_feat_flags_set_c4e2865c',
@@ -2273,7 +2273,7 @@ export const L2InterfaceFeatFlagsSetDef: MessageDef<L2InterfaceFeatFlagsSetInput
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return L2InterfaceFeatFlagsSetReplyDef; },
+  get reply(): MessageDef<L2InterfaceFeatFlagsSetReplyInput, L2InterfaceFeatFlagsSetReply> { return L2InterfaceFeatFlagsSetReplyDef; },
   encode: encodeL2InterfaceFeatFlagsSet,
   decode: decodeL2InterfaceFeatFlagsSet,
 };
@@ -2398,7 +2398,7 @@ function decodeBridgeDomainSetMacAge(p: Uint8Array): BridgeDomainSetMacAge {
 }
 
 /** MessageDef of bridge_domain_set_mac_age: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainSetMacAgeDef: MessageDef<BridgeDomainSetMacAgeInput, BridgeDomainSetMacAge> = {
+export const BridgeDomainSetMacAgeDef: MessageDef<BridgeDomainSetMacAgeInput, BridgeDomainSetMacAge, MessageDef<BridgeDomainSetMacAgeReplyInput, BridgeDomainSetMacAgeReply>> = {
   name: 'bridge_domain_set_mac_age',
   crc: '0xb537ad7b',
   nameCrc: 'bridge_domain_set_mac_age_b537ad7b',
@@ -2406,7 +2406,7 @@ export const BridgeDomainSetMacAgeDef: MessageDef<BridgeDomainSetMacAgeInput, Br
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainSetMacAgeReplyDef; },
+  get reply(): MessageDef<BridgeDomainSetMacAgeReplyInput, BridgeDomainSetMacAgeReply> { return BridgeDomainSetMacAgeReplyDef; },
   encode: encodeBridgeDomainSetMacAge,
   decode: decodeBridgeDomainSetMacAge,
 };
@@ -2523,7 +2523,7 @@ function decodeBridgeDomainSetDefaultLearnLimit(p: Uint8Array): BridgeDomainSetD
 }
 
 /** MessageDef of bridge_domain_set_default_learn_limit: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainSetDefaultLearnLimitDef: MessageDef<BridgeDomainSetDefaultLearnLimitInput, BridgeDomainSetDefaultLearnLimit> = {
+export const BridgeDomainSetDefaultLearnLimitDef: MessageDef<BridgeDomainSetDefaultLearnLimitInput, BridgeDomainSetDefaultLearnLimit, MessageDef<BridgeDomainSetDefaultLearnLimitReplyInput, BridgeDomainSetDefaultLearnLimitReply>> = {
   name: 'bridge_domain_set_default_learn_limit',
   crc: '0xf097ffce',
   nameCrc: 'bridge_domain_set_default_learn_limit_f097ffce',
@@ -2531,7 +2531,7 @@ export const BridgeDomainSetDefaultLearnLimitDef: MessageDef<BridgeDomainSetDefa
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainSetDefaultLearnLimitReplyDef; },
+  get reply(): MessageDef<BridgeDomainSetDefaultLearnLimitReplyInput, BridgeDomainSetDefaultLearnLimitReply> { return BridgeDomainSetDefaultLearnLimitReplyDef; },
   encode: encodeBridgeDomainSetDefaultLearnLimit,
   decode: decodeBridgeDomainSetDefaultLearnLimit,
 };
@@ -2656,7 +2656,7 @@ function decodeBridgeDomainSetLearnLimit(p: Uint8Array): BridgeDomainSetLearnLim
 }
 
 /** MessageDef of bridge_domain_set_learn_limit: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainSetLearnLimitDef: MessageDef<BridgeDomainSetLearnLimitInput, BridgeDomainSetLearnLimit> = {
+export const BridgeDomainSetLearnLimitDef: MessageDef<BridgeDomainSetLearnLimitInput, BridgeDomainSetLearnLimit, MessageDef<BridgeDomainSetLearnLimitReplyInput, BridgeDomainSetLearnLimitReply>> = {
   name: 'bridge_domain_set_learn_limit',
   crc: '0x89c52b5f',
   nameCrc: 'bridge_domain_set_learn_limit_89c52b5f',
@@ -2664,7 +2664,7 @@ export const BridgeDomainSetLearnLimitDef: MessageDef<BridgeDomainSetLearnLimitI
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainSetLearnLimitReplyDef; },
+  get reply(): MessageDef<BridgeDomainSetLearnLimitReplyInput, BridgeDomainSetLearnLimitReply> { return BridgeDomainSetLearnLimitReplyDef; },
   encode: encodeBridgeDomainSetLearnLimit,
   decode: decodeBridgeDomainSetLearnLimit,
 };
@@ -2852,7 +2852,7 @@ function decodeBridgeDomainAddDel(p: Uint8Array): BridgeDomainAddDel {
 }
 
 /** MessageDef of bridge_domain_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainAddDelDef: MessageDef<BridgeDomainAddDelInput, BridgeDomainAddDel> = {
+export const BridgeDomainAddDelDef: MessageDef<BridgeDomainAddDelInput, BridgeDomainAddDel, MessageDef<BridgeDomainAddDelReplyInput, BridgeDomainAddDelReply>> = {
   name: 'bridge_domain_add_del',
   crc: '0x600b7170',
   nameCrc: 'bridge_domain_add_del_600b7170',
@@ -2860,7 +2860,7 @@ export const BridgeDomainAddDelDef: MessageDef<BridgeDomainAddDelInput, BridgeDo
   kind: 'request',
   minSize: 86,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainAddDelReplyDef; },
+  get reply(): MessageDef<BridgeDomainAddDelReplyInput, BridgeDomainAddDelReply> { return BridgeDomainAddDelReplyDef; },
   encode: encodeBridgeDomainAddDel,
   decode: decodeBridgeDomainAddDel,
 };
@@ -3049,7 +3049,7 @@ function decodeBridgeDomainAddDelV2(p: Uint8Array): BridgeDomainAddDelV2 {
 }
 
 /** MessageDef of bridge_domain_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainAddDelV2Def: MessageDef<BridgeDomainAddDelV2Input, BridgeDomainAddDelV2> = {
+export const BridgeDomainAddDelV2Def: MessageDef<BridgeDomainAddDelV2Input, BridgeDomainAddDelV2, MessageDef<BridgeDomainAddDelV2ReplyInput, BridgeDomainAddDelV2Reply>> = {
   name: 'bridge_domain_add_del_v2',
   crc: '0x600b7170',
   nameCrc: 'bridge_domain_add_del_v2_600b7170',
@@ -3057,7 +3057,7 @@ export const BridgeDomainAddDelV2Def: MessageDef<BridgeDomainAddDelV2Input, Brid
   kind: 'request',
   minSize: 86,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainAddDelV2ReplyDef; },
+  get reply(): MessageDef<BridgeDomainAddDelV2ReplyInput, BridgeDomainAddDelV2Reply> { return BridgeDomainAddDelV2ReplyDef; },
   encode: encodeBridgeDomainAddDelV2,
   decode: decodeBridgeDomainAddDelV2,
 };
@@ -3196,7 +3196,7 @@ function decodeBridgeDomainDump(p: Uint8Array): BridgeDomainDump {
 }
 
 /** MessageDef of bridge_domain_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeDomainDumpDef: MessageDef<BridgeDomainDumpInput, BridgeDomainDump> = {
+export const BridgeDomainDumpDef: MessageDef<BridgeDomainDumpInput, BridgeDomainDump, MessageDef<BridgeDomainDetailsInput, BridgeDomainDetails>> = {
   name: 'bridge_domain_dump',
   crc: '0x74396a43',
   nameCrc: 'bridge_domain_dump_74396a43',
@@ -3204,7 +3204,7 @@ export const BridgeDomainDumpDef: MessageDef<BridgeDomainDumpInput, BridgeDomain
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeDomainDetailsDef; },
+  get reply(): MessageDef<BridgeDomainDetailsInput, BridgeDomainDetails> { return BridgeDomainDetailsDef; },
   stream: true,
   encode: encodeBridgeDomainDump,
   decode: decodeBridgeDomainDump,
@@ -3464,7 +3464,7 @@ function decodeBridgeFlags(p: Uint8Array): BridgeFlags {
 }
 
 /** MessageDef of bridge_flags: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BridgeFlagsDef: MessageDef<BridgeFlagsInput, BridgeFlags> = {
+export const BridgeFlagsDef: MessageDef<BridgeFlagsInput, BridgeFlags, MessageDef<BridgeFlagsReplyInput, BridgeFlagsReply>> = {
   name: 'bridge_flags',
   crc: '0x1b0c5fbd',
   nameCrc: 'bridge_flags_1b0c5fbd',
@@ -3472,7 +3472,7 @@ export const BridgeFlagsDef: MessageDef<BridgeFlagsInput, BridgeFlags> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return BridgeFlagsReplyDef; },
+  get reply(): MessageDef<BridgeFlagsReplyInput, BridgeFlagsReply> { return BridgeFlagsReplyDef; },
   encode: encodeBridgeFlags,
   decode: decodeBridgeFlags,
 };
@@ -3635,7 +3635,7 @@ function decodeL2InterfaceVlanTagRewrite(p: Uint8Array): L2InterfaceVlanTagRewri
 }
 
 /** MessageDef of l2_interface_vlan_tag_rewrite: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2InterfaceVlanTagRewriteDef: MessageDef<L2InterfaceVlanTagRewriteInput, L2InterfaceVlanTagRewrite> = {
+export const L2InterfaceVlanTagRewriteDef: MessageDef<L2InterfaceVlanTagRewriteInput, L2InterfaceVlanTagRewrite, MessageDef<L2InterfaceVlanTagRewriteReplyInput, L2InterfaceVlanTagRewriteReply>> = {
   name: 'l2_interface_vlan_tag_rewrite',
   crc: '0x62cc0bbc',
   nameCrc: 'l2_interface_vlan_tag_rewrite_62cc0bbc',
@@ -3643,7 +3643,7 @@ export const L2InterfaceVlanTagRewriteDef: MessageDef<L2InterfaceVlanTagRewriteI
   kind: 'request',
   minSize: 30,
   fixedSize: true,
-  get reply(): MessageDef { return L2InterfaceVlanTagRewriteReplyDef; },
+  get reply(): MessageDef<L2InterfaceVlanTagRewriteReplyInput, L2InterfaceVlanTagRewriteReply> { return L2InterfaceVlanTagRewriteReplyDef; },
   encode: encodeL2InterfaceVlanTagRewrite,
   decode: decodeL2InterfaceVlanTagRewrite,
 };
@@ -3809,7 +3809,7 @@ function decodeL2InterfacePbbTagRewrite(p: Uint8Array): L2InterfacePbbTagRewrite
 }
 
 /** MessageDef of l2_interface_pbb_tag_rewrite: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2InterfacePbbTagRewriteDef: MessageDef<L2InterfacePbbTagRewriteInput, L2InterfacePbbTagRewrite> = {
+export const L2InterfacePbbTagRewriteDef: MessageDef<L2InterfacePbbTagRewriteInput, L2InterfacePbbTagRewrite, MessageDef<L2InterfacePbbTagRewriteReplyInput, L2InterfacePbbTagRewriteReply>> = {
   name: 'l2_interface_pbb_tag_rewrite',
   crc: '0x38e802a8',
   nameCrc: 'l2_interface_pbb_tag_rewrite_38e802a8',
@@ -3817,7 +3817,7 @@ export const L2InterfacePbbTagRewriteDef: MessageDef<L2InterfacePbbTagRewriteInp
   kind: 'request',
   minSize: 38,
   fixedSize: true,
-  get reply(): MessageDef { return L2InterfacePbbTagRewriteReplyDef; },
+  get reply(): MessageDef<L2InterfacePbbTagRewriteReplyInput, L2InterfacePbbTagRewriteReply> { return L2InterfacePbbTagRewriteReplyDef; },
   encode: encodeL2InterfacePbbTagRewrite,
   decode: decodeL2InterfacePbbTagRewrite,
 };
@@ -3950,7 +3950,7 @@ function decodeL2PatchAddDel(p: Uint8Array): L2PatchAddDel {
 }
 
 /** MessageDef of l2_patch_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2PatchAddDelDef: MessageDef<L2PatchAddDelInput, L2PatchAddDel> = {
+export const L2PatchAddDelDef: MessageDef<L2PatchAddDelInput, L2PatchAddDel, MessageDef<L2PatchAddDelReplyInput, L2PatchAddDelReply>> = {
   name: 'l2_patch_add_del',
   crc: '0xa1f6a6f3',
   nameCrc: 'l2_patch_add_del_a1f6a6f3',
@@ -3958,7 +3958,7 @@ export const L2PatchAddDelDef: MessageDef<L2PatchAddDelInput, L2PatchAddDel> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return L2PatchAddDelReplyDef; },
+  get reply(): MessageDef<L2PatchAddDelReplyInput, L2PatchAddDelReply> { return L2PatchAddDelReplyDef; },
   encode: encodeL2PatchAddDel,
   decode: decodeL2PatchAddDel,
 };
@@ -4091,7 +4091,7 @@ function decodeSwInterfaceSetL2Xconnect(p: Uint8Array): SwInterfaceSetL2Xconnect
 }
 
 /** MessageDef of sw_interface_set_l2_xconnect: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetL2XconnectDef: MessageDef<SwInterfaceSetL2XconnectInput, SwInterfaceSetL2Xconnect> = {
+export const SwInterfaceSetL2XconnectDef: MessageDef<SwInterfaceSetL2XconnectInput, SwInterfaceSetL2Xconnect, MessageDef<SwInterfaceSetL2XconnectReplyInput, SwInterfaceSetL2XconnectReply>> = {
   name: 'sw_interface_set_l2_xconnect',
   crc: '0x4fa28a85',
   nameCrc: 'sw_interface_set_l2_xconnect_4fa28a85',
@@ -4099,7 +4099,7 @@ export const SwInterfaceSetL2XconnectDef: MessageDef<SwInterfaceSetL2XconnectInp
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetL2XconnectReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetL2XconnectReplyInput, SwInterfaceSetL2XconnectReply> { return SwInterfaceSetL2XconnectReplyDef; },
   encode: encodeSwInterfaceSetL2Xconnect,
   decode: decodeSwInterfaceSetL2Xconnect,
 };
@@ -4237,7 +4237,7 @@ function decodeSwInterfaceSetL2Bridge(p: Uint8Array): SwInterfaceSetL2Bridge {
 }
 
 /** MessageDef of sw_interface_set_l2_bridge: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetL2BridgeDef: MessageDef<SwInterfaceSetL2BridgeInput, SwInterfaceSetL2Bridge> = {
+export const SwInterfaceSetL2BridgeDef: MessageDef<SwInterfaceSetL2BridgeInput, SwInterfaceSetL2Bridge, MessageDef<SwInterfaceSetL2BridgeReplyInput, SwInterfaceSetL2BridgeReply>> = {
   name: 'sw_interface_set_l2_bridge',
   crc: '0xd0678b13',
   nameCrc: 'sw_interface_set_l2_bridge_d0678b13',
@@ -4245,7 +4245,7 @@ export const SwInterfaceSetL2BridgeDef: MessageDef<SwInterfaceSetL2BridgeInput, 
   kind: 'request',
   minSize: 24,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetL2BridgeReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetL2BridgeReplyInput, SwInterfaceSetL2BridgeReply> { return SwInterfaceSetL2BridgeReplyDef; },
   encode: encodeSwInterfaceSetL2Bridge,
   decode: decodeSwInterfaceSetL2Bridge,
 };
@@ -4385,7 +4385,7 @@ function decodeBdIpMacAddDel(p: Uint8Array): BdIpMacAddDel {
 }
 
 /** MessageDef of bd_ip_mac_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BdIpMacAddDelDef: MessageDef<BdIpMacAddDelInput, BdIpMacAddDel> = {
+export const BdIpMacAddDelDef: MessageDef<BdIpMacAddDelInput, BdIpMacAddDel, MessageDef<BdIpMacAddDelReplyInput, BdIpMacAddDelReply>> = {
   name: 'bd_ip_mac_add_del',
   crc: '0x0257c869',
   nameCrc: 'bd_ip_mac_add_del_0257c869',
@@ -4393,7 +4393,7 @@ export const BdIpMacAddDelDef: MessageDef<BdIpMacAddDelInput, BdIpMacAddDel> = {
   kind: 'request',
   minSize: 38,
   fixedSize: true,
-  get reply(): MessageDef { return BdIpMacAddDelReplyDef; },
+  get reply(): MessageDef<BdIpMacAddDelReplyInput, BdIpMacAddDelReply> { return BdIpMacAddDelReplyDef; },
   encode: encodeBdIpMacAddDel,
   decode: decodeBdIpMacAddDel,
 };
@@ -4509,7 +4509,7 @@ function decodeBdIpMacFlush(p: Uint8Array): BdIpMacFlush {
 }
 
 /** MessageDef of bd_ip_mac_flush: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BdIpMacFlushDef: MessageDef<BdIpMacFlushInput, BdIpMacFlush> = {
+export const BdIpMacFlushDef: MessageDef<BdIpMacFlushInput, BdIpMacFlush, MessageDef<BdIpMacFlushReplyInput, BdIpMacFlushReply>> = {
   name: 'bd_ip_mac_flush',
   crc: '0xc25fdce6',
   nameCrc: 'bd_ip_mac_flush_c25fdce6',
@@ -4517,7 +4517,7 @@ export const BdIpMacFlushDef: MessageDef<BdIpMacFlushInput, BdIpMacFlush> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BdIpMacFlushReplyDef; },
+  get reply(): MessageDef<BdIpMacFlushReplyInput, BdIpMacFlushReply> { return BdIpMacFlushReplyDef; },
   encode: encodeBdIpMacFlush,
   decode: decodeBdIpMacFlush,
 };
@@ -4719,7 +4719,7 @@ function decodeBdIpMacDump(p: Uint8Array): BdIpMacDump {
 }
 
 /** MessageDef of bd_ip_mac_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BdIpMacDumpDef: MessageDef<BdIpMacDumpInput, BdIpMacDump> = {
+export const BdIpMacDumpDef: MessageDef<BdIpMacDumpInput, BdIpMacDump, MessageDef<BdIpMacDetailsInput, BdIpMacDetails>> = {
   name: 'bd_ip_mac_dump',
   crc: '0xc25fdce6',
   nameCrc: 'bd_ip_mac_dump_c25fdce6',
@@ -4727,7 +4727,7 @@ export const BdIpMacDumpDef: MessageDef<BdIpMacDumpInput, BdIpMacDump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BdIpMacDetailsDef; },
+  get reply(): MessageDef<BdIpMacDetailsInput, BdIpMacDetails> { return BdIpMacDetailsDef; },
   stream: true,
   encode: encodeBdIpMacDump,
   decode: decodeBdIpMacDump,
@@ -4798,7 +4798,7 @@ function decodeL2InterfaceEfpFilter(p: Uint8Array): L2InterfaceEfpFilter {
 }
 
 /** MessageDef of l2_interface_efp_filter: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const L2InterfaceEfpFilterDef: MessageDef<L2InterfaceEfpFilterInput, L2InterfaceEfpFilter> = {
+export const L2InterfaceEfpFilterDef: MessageDef<L2InterfaceEfpFilterInput, L2InterfaceEfpFilter, MessageDef<L2InterfaceEfpFilterReplyInput, L2InterfaceEfpFilterReply>> = {
   name: 'l2_interface_efp_filter',
   crc: '0x5501adee',
   nameCrc: 'l2_interface_efp_filter_5501adee',
@@ -4806,7 +4806,7 @@ export const L2InterfaceEfpFilterDef: MessageDef<L2InterfaceEfpFilterInput, L2In
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return L2InterfaceEfpFilterReplyDef; },
+  get reply(): MessageDef<L2InterfaceEfpFilterReplyInput, L2InterfaceEfpFilterReply> { return L2InterfaceEfpFilterReplyDef; },
   encode: encodeL2InterfaceEfpFilter,
   decode: decodeL2InterfaceEfpFilter,
 };
@@ -4931,7 +4931,7 @@ function decodeSwInterfaceSetVpath(p: Uint8Array): SwInterfaceSetVpath {
 }
 
 /** MessageDef of sw_interface_set_vpath: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetVpathDef: MessageDef<SwInterfaceSetVpathInput, SwInterfaceSetVpath> = {
+export const SwInterfaceSetVpathDef: MessageDef<SwInterfaceSetVpathInput, SwInterfaceSetVpath, MessageDef<SwInterfaceSetVpathReplyInput, SwInterfaceSetVpathReply>> = {
   name: 'sw_interface_set_vpath',
   crc: '0xae6cfcfb',
   nameCrc: 'sw_interface_set_vpath_ae6cfcfb',
@@ -4939,7 +4939,7 @@ export const SwInterfaceSetVpathDef: MessageDef<SwInterfaceSetVpathInput, SwInte
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetVpathReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetVpathReplyInput, SwInterfaceSetVpathReply> { return SwInterfaceSetVpathReplyDef; },
   encode: encodeSwInterfaceSetVpath,
   decode: decodeSwInterfaceSetVpath,
 };
@@ -5064,7 +5064,7 @@ function decodeBviCreate(p: Uint8Array): BviCreate {
 }
 
 /** MessageDef of bvi_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BviCreateDef: MessageDef<BviCreateInput, BviCreate> = {
+export const BviCreateDef: MessageDef<BviCreateInput, BviCreate, MessageDef<BviCreateReplyInput, BviCreateReply>> = {
   name: 'bvi_create',
   crc: '0xf5398559',
   nameCrc: 'bvi_create_f5398559',
@@ -5072,7 +5072,7 @@ export const BviCreateDef: MessageDef<BviCreateInput, BviCreate> = {
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return BviCreateReplyDef; },
+  get reply(): MessageDef<BviCreateReplyInput, BviCreateReply> { return BviCreateReplyDef; },
   encode: encodeBviCreate,
   decode: decodeBviCreate,
 };
@@ -5203,7 +5203,7 @@ function decodeBviDelete(p: Uint8Array): BviDelete {
 }
 
 /** MessageDef of bvi_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const BviDeleteDef: MessageDef<BviDeleteInput, BviDelete> = {
+export const BviDeleteDef: MessageDef<BviDeleteInput, BviDelete, MessageDef<BviDeleteReplyInput, BviDeleteReply>> = {
   name: 'bvi_delete',
   crc: '0xf9e6675e',
   nameCrc: 'bvi_delete_f9e6675e',
@@ -5211,7 +5211,7 @@ export const BviDeleteDef: MessageDef<BviDeleteInput, BviDelete> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return BviDeleteReplyDef; },
+  get reply(): MessageDef<BviDeleteReplyInput, BviDeleteReply> { return BviDeleteReplyDef; },
   encode: encodeBviDelete,
   decode: decodeBviDelete,
 };
@@ -5337,7 +5337,7 @@ function decodeWantL2ArpTermEvents(p: Uint8Array): WantL2ArpTermEvents {
 }
 
 /** MessageDef of want_l2_arp_term_events: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const WantL2ArpTermEventsDef: MessageDef<WantL2ArpTermEventsInput, WantL2ArpTermEvents> = {
+export const WantL2ArpTermEventsDef: MessageDef<WantL2ArpTermEventsInput, WantL2ArpTermEvents, MessageDef<WantL2ArpTermEventsReplyInput, WantL2ArpTermEventsReply>> = {
   name: 'want_l2_arp_term_events',
   crc: '0x3ec6d6c2',
   nameCrc: 'want_l2_arp_term_events_3ec6d6c2',
@@ -5345,7 +5345,7 @@ export const WantL2ArpTermEventsDef: MessageDef<WantL2ArpTermEventsInput, WantL2
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return WantL2ArpTermEventsReplyDef; },
+  get reply(): MessageDef<WantL2ArpTermEventsReplyInput, WantL2ArpTermEventsReply> { return WantL2ArpTermEventsReplyDef; },
   get events(): readonly MessageDef[] { return [L2ArpTermEventDef]; },
   encode: encodeWantL2ArpTermEvents,
   decode: decodeWantL2ArpTermEvents,

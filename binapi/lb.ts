@@ -89,7 +89,7 @@ function decodeLbConf(p: Uint8Array): LbConf {
 }
 
 /** MessageDef of lb_conf: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbConfDef: MessageDef<LbConfInput, LbConf> = {
+export const LbConfDef: MessageDef<LbConfInput, LbConf, MessageDef<LbConfReplyInput, LbConfReply>> = {
   name: 'lb_conf',
   crc: '0x56cd3261',
   nameCrc: 'lb_conf_56cd3261',
@@ -97,7 +97,7 @@ export const LbConfDef: MessageDef<LbConfInput, LbConf> = {
   kind: 'request',
   minSize: 38,
   fixedSize: true,
-  get reply(): MessageDef { return LbConfReplyDef; },
+  get reply(): MessageDef<LbConfReplyInput, LbConfReply> { return LbConfReplyDef; },
   encode: encodeLbConf,
   decode: decodeLbConf,
 };
@@ -206,7 +206,7 @@ function decodeLbConfGet(p: Uint8Array): LbConfGet {
 }
 
 /** MessageDef of lb_conf_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbConfGetDef: MessageDef<LbConfGetInput, LbConfGet> = {
+export const LbConfGetDef: MessageDef<LbConfGetInput, LbConfGet, MessageDef<LbConfGetReplyInput, LbConfGetReply>> = {
   name: 'lb_conf_get',
   crc: '0x51077d14',
   nameCrc: 'lb_conf_get_51077d14',
@@ -214,7 +214,7 @@ export const LbConfGetDef: MessageDef<LbConfGetInput, LbConfGet> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return LbConfGetReplyDef; },
+  get reply(): MessageDef<LbConfGetReplyInput, LbConfGetReply> { return LbConfGetReplyDef; },
   encode: encodeLbConfGet,
   decode: decodeLbConfGet,
 };
@@ -464,7 +464,7 @@ function decodeLbAddDelVip(p: Uint8Array): LbAddDelVip {
 }
 
 /** MessageDef of lb_add_del_vip: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelVipDef: MessageDef<LbAddDelVipInput, LbAddDelVip> = {
+export const LbAddDelVipDef: MessageDef<LbAddDelVipInput, LbAddDelVip, MessageDef<LbAddDelVipReplyInput, LbAddDelVipReply>> = {
   name: 'lb_add_del_vip',
   crc: '0x6fa569c7',
   nameCrc: 'lb_add_del_vip_6fa569c7',
@@ -472,7 +472,7 @@ export const LbAddDelVipDef: MessageDef<LbAddDelVipInput, LbAddDelVip> = {
   kind: 'request',
   minSize: 49,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelVipReplyDef; },
+  get reply(): MessageDef<LbAddDelVipReplyInput, LbAddDelVipReply> { return LbAddDelVipReplyDef; },
   encode: encodeLbAddDelVip,
   decode: decodeLbAddDelVip,
 };
@@ -690,7 +690,7 @@ function decodeLbAddDelVipV2(p: Uint8Array): LbAddDelVipV2 {
 }
 
 /** MessageDef of lb_add_del_vip_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelVipV2Def: MessageDef<LbAddDelVipV2Input, LbAddDelVipV2> = {
+export const LbAddDelVipV2Def: MessageDef<LbAddDelVipV2Input, LbAddDelVipV2, MessageDef<LbAddDelVipV2ReplyInput, LbAddDelVipV2Reply>> = {
   name: 'lb_add_del_vip_v2',
   crc: '0x7c520e0f',
   nameCrc: 'lb_add_del_vip_v2_7c520e0f',
@@ -698,7 +698,7 @@ export const LbAddDelVipV2Def: MessageDef<LbAddDelVipV2Input, LbAddDelVipV2> = {
   kind: 'request',
   minSize: 50,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelVipV2ReplyDef; },
+  get reply(): MessageDef<LbAddDelVipV2ReplyInput, LbAddDelVipV2Reply> { return LbAddDelVipV2ReplyDef; },
   encode: encodeLbAddDelVipV2,
   decode: decodeLbAddDelVipV2,
 };
@@ -891,7 +891,7 @@ function decodeLbAddDelAs(p: Uint8Array): LbAddDelAs {
 }
 
 /** MessageDef of lb_add_del_as: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelAsDef: MessageDef<LbAddDelAsInput, LbAddDelAs> = {
+export const LbAddDelAsDef: MessageDef<LbAddDelAsInput, LbAddDelAs, MessageDef<LbAddDelAsReplyInput, LbAddDelAsReply>> = {
   name: 'lb_add_del_as',
   crc: '0x35d72500',
   nameCrc: 'lb_add_del_as_35d72500',
@@ -899,7 +899,7 @@ export const LbAddDelAsDef: MessageDef<LbAddDelAsInput, LbAddDelAs> = {
   kind: 'request',
   minSize: 50,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelAsReplyDef; },
+  get reply(): MessageDef<LbAddDelAsReplyInput, LbAddDelAsReply> { return LbAddDelAsReplyDef; },
   encode: encodeLbAddDelAs,
   decode: decodeLbAddDelAs,
 };
@@ -1100,7 +1100,7 @@ function decodeLbAddDelAsV2(p: Uint8Array): LbAddDelAsV2 {
 }
 
 /** MessageDef of lb_add_del_as_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelAsV2Def: MessageDef<LbAddDelAsV2Input, LbAddDelAsV2> = {
+export const LbAddDelAsV2Def: MessageDef<LbAddDelAsV2Input, LbAddDelAsV2, MessageDef<LbAddDelAsV2ReplyInput, LbAddDelAsV2Reply>> = {
   name: 'lb_add_del_as_v2',
   crc: '0x2f1d3b0e',
   nameCrc: 'lb_add_del_as_v2_2f1d3b0e',
@@ -1108,7 +1108,7 @@ export const LbAddDelAsV2Def: MessageDef<LbAddDelAsV2Input, LbAddDelAsV2> = {
   kind: 'request',
   minSize: 51,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelAsV2ReplyDef; },
+  get reply(): MessageDef<LbAddDelAsV2ReplyInput, LbAddDelAsV2Reply> { return LbAddDelAsV2ReplyDef; },
   encode: encodeLbAddDelAsV2,
   decode: decodeLbAddDelAsV2,
 };
@@ -1301,7 +1301,7 @@ function decodeLbAsSetWeight(p: Uint8Array): LbAsSetWeight {
 }
 
 /** MessageDef of lb_as_set_weight: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAsSetWeightDef: MessageDef<LbAsSetWeightInput, LbAsSetWeight> = {
+export const LbAsSetWeightDef: MessageDef<LbAsSetWeightInput, LbAsSetWeight, MessageDef<LbAsSetWeightReplyInput, LbAsSetWeightReply>> = {
   name: 'lb_as_set_weight',
   crc: '0x2d89bdbd',
   nameCrc: 'lb_as_set_weight_2d89bdbd',
@@ -1309,7 +1309,7 @@ export const LbAsSetWeightDef: MessageDef<LbAsSetWeightInput, LbAsSetWeight> = {
   kind: 'request',
   minSize: 50,
   fixedSize: true,
-  get reply(): MessageDef { return LbAsSetWeightReplyDef; },
+  get reply(): MessageDef<LbAsSetWeightReplyInput, LbAsSetWeightReply> { return LbAsSetWeightReplyDef; },
   encode: encodeLbAsSetWeight,
   decode: decodeLbAsSetWeight,
 };
@@ -1462,7 +1462,7 @@ function decodeLbFlushVip(p: Uint8Array): LbFlushVip {
 }
 
 /** MessageDef of lb_flush_vip: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbFlushVipDef: MessageDef<LbFlushVipInput, LbFlushVip> = {
+export const LbFlushVipDef: MessageDef<LbFlushVipInput, LbFlushVip, MessageDef<LbFlushVipReplyInput, LbFlushVipReply>> = {
   name: 'lb_flush_vip',
   crc: '0x1063f819',
   nameCrc: 'lb_flush_vip_1063f819',
@@ -1470,7 +1470,7 @@ export const LbFlushVipDef: MessageDef<LbFlushVipInput, LbFlushVip> = {
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return LbFlushVipReplyDef; },
+  get reply(): MessageDef<LbFlushVipReplyInput, LbFlushVipReply> { return LbFlushVipReplyDef; },
   encode: encodeLbFlushVip,
   decode: decodeLbFlushVip,
 };
@@ -1631,7 +1631,7 @@ function decodeLbVipDump(p: Uint8Array): LbVipDump {
 }
 
 /** MessageDef of lb_vip_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbVipDumpDef: MessageDef<LbVipDumpInput, LbVipDump> = {
+export const LbVipDumpDef: MessageDef<LbVipDumpInput, LbVipDump, MessageDef<LbVipDetailsInput, LbVipDetails>> = {
   name: 'lb_vip_dump',
   crc: '0x56110cb7',
   nameCrc: 'lb_vip_dump_56110cb7',
@@ -1639,7 +1639,7 @@ export const LbVipDumpDef: MessageDef<LbVipDumpInput, LbVipDump> = {
   kind: 'request',
   minSize: 33,
   fixedSize: true,
-  get reply(): MessageDef { return LbVipDetailsDef; },
+  get reply(): MessageDef<LbVipDetailsInput, LbVipDetails> { return LbVipDetailsDef; },
   stream: true,
   encode: encodeLbVipDump,
   decode: decodeLbVipDump,
@@ -1861,7 +1861,7 @@ function decodeLbAsDump(p: Uint8Array): LbAsDump {
 }
 
 /** MessageDef of lb_as_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAsDumpDef: MessageDef<LbAsDumpInput, LbAsDump> = {
+export const LbAsDumpDef: MessageDef<LbAsDumpInput, LbAsDump, MessageDef<LbAsDetailsInput, LbAsDetails>> = {
   name: 'lb_as_dump',
   crc: '0x1063f819',
   nameCrc: 'lb_as_dump_1063f819',
@@ -1869,7 +1869,7 @@ export const LbAsDumpDef: MessageDef<LbAsDumpInput, LbAsDump> = {
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return LbAsDetailsDef; },
+  get reply(): MessageDef<LbAsDetailsInput, LbAsDetails> { return LbAsDetailsDef; },
   stream: true,
   encode: encodeLbAsDump,
   decode: decodeLbAsDump,
@@ -2093,7 +2093,7 @@ function decodeLbAsV2Dump(p: Uint8Array): LbAsV2Dump {
 }
 
 /** MessageDef of lb_as_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAsV2DumpDef: MessageDef<LbAsV2DumpInput, LbAsV2Dump> = {
+export const LbAsV2DumpDef: MessageDef<LbAsV2DumpInput, LbAsV2Dump, MessageDef<LbAsV2DetailsInput, LbAsV2Details>> = {
   name: 'lb_as_v2_dump',
   crc: '0x1063f819',
   nameCrc: 'lb_as_v2_dump_1063f819',
@@ -2101,7 +2101,7 @@ export const LbAsV2DumpDef: MessageDef<LbAsV2DumpInput, LbAsV2Dump> = {
   kind: 'request',
   minSize: 31,
   fixedSize: true,
-  get reply(): MessageDef { return LbAsV2DetailsDef; },
+  get reply(): MessageDef<LbAsV2DetailsInput, LbAsV2Details> { return LbAsV2DetailsDef; },
   stream: true,
   encode: encodeLbAsV2Dump,
   decode: decodeLbAsV2Dump,
@@ -2315,7 +2315,7 @@ function decodeLbAddDelIntfNat4(p: Uint8Array): LbAddDelIntfNat4 {
 }
 
 /** MessageDef of lb_add_del_intf_nat4: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelIntfNat4Def: MessageDef<LbAddDelIntfNat4Input, LbAddDelIntfNat4> = {
+export const LbAddDelIntfNat4Def: MessageDef<LbAddDelIntfNat4Input, LbAddDelIntfNat4, MessageDef<LbAddDelIntfNat4ReplyInput, LbAddDelIntfNat4Reply>> = {
   name: 'lb_add_del_intf_nat4',
   crc: '0x47d6e753',
   nameCrc: 'lb_add_del_intf_nat4_47d6e753',
@@ -2323,7 +2323,7 @@ export const LbAddDelIntfNat4Def: MessageDef<LbAddDelIntfNat4Input, LbAddDelIntf
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelIntfNat4ReplyDef; },
+  get reply(): MessageDef<LbAddDelIntfNat4ReplyInput, LbAddDelIntfNat4Reply> { return LbAddDelIntfNat4ReplyDef; },
   encode: encodeLbAddDelIntfNat4,
   decode: decodeLbAddDelIntfNat4,
 };
@@ -2448,7 +2448,7 @@ function decodeLbAddDelIntfNat6(p: Uint8Array): LbAddDelIntfNat6 {
 }
 
 /** MessageDef of lb_add_del_intf_nat6: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LbAddDelIntfNat6Def: MessageDef<LbAddDelIntfNat6Input, LbAddDelIntfNat6> = {
+export const LbAddDelIntfNat6Def: MessageDef<LbAddDelIntfNat6Input, LbAddDelIntfNat6, MessageDef<LbAddDelIntfNat6ReplyInput, LbAddDelIntfNat6Reply>> = {
   name: 'lb_add_del_intf_nat6',
   crc: '0x47d6e753',
   nameCrc: 'lb_add_del_intf_nat6_47d6e753',
@@ -2456,7 +2456,7 @@ export const LbAddDelIntfNat6Def: MessageDef<LbAddDelIntfNat6Input, LbAddDelIntf
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return LbAddDelIntfNat6ReplyDef; },
+  get reply(): MessageDef<LbAddDelIntfNat6ReplyInput, LbAddDelIntfNat6Reply> { return LbAddDelIntfNat6ReplyDef; },
   encode: encodeLbAddDelIntfNat6,
   decode: decodeLbAddDelIntfNat6,
 };

@@ -116,7 +116,7 @@ function decodeMemclntCreate(p: Uint8Array): MemclntCreate {
 }
 
 /** MessageDef of memclnt_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MemclntCreateDef: MessageDef<MemclntCreateInput, MemclntCreate> = {
+export const MemclntCreateDef: MessageDef<MemclntCreateInput, MemclntCreate, MessageDef<MemclntCreateReplyInput, MemclntCreateReply>> = {
   name: 'memclnt_create',
   crc: '0x9c5e1c2f',
   nameCrc: 'memclnt_create_9c5e1c2f',
@@ -124,7 +124,7 @@ export const MemclntCreateDef: MessageDef<MemclntCreateInput, MemclntCreate> = {
   kind: 'reply',
   minSize: 114,
   fixedSize: true,
-  get reply(): MessageDef { return MemclntCreateReplyDef; },
+  get reply(): MessageDef<MemclntCreateReplyInput, MemclntCreateReply> { return MemclntCreateReplyDef; },
   encode: encodeMemclntCreate,
   decode: decodeMemclntCreate,
 };
@@ -259,7 +259,7 @@ function decodeMemclntDelete(p: Uint8Array): MemclntDelete {
 }
 
 /** MessageDef of memclnt_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MemclntDeleteDef: MessageDef<MemclntDeleteInput, MemclntDelete> = {
+export const MemclntDeleteDef: MessageDef<MemclntDeleteInput, MemclntDelete, MessageDef<MemclntDeleteReplyInput, MemclntDeleteReply>> = {
   name: 'memclnt_delete',
   crc: '0x7e1c04e3',
   nameCrc: 'memclnt_delete_7e1c04e3',
@@ -267,7 +267,7 @@ export const MemclntDeleteDef: MessageDef<MemclntDeleteInput, MemclntDelete> = {
   kind: 'other',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return MemclntDeleteReplyDef; },
+  get reply(): MessageDef<MemclntDeleteReplyInput, MemclntDeleteReply> { return MemclntDeleteReplyDef; },
   encode: encodeMemclntDelete,
   decode: decodeMemclntDelete,
 };
@@ -584,7 +584,7 @@ function decodeRpcCall(p: Uint8Array): RpcCall {
 }
 
 /** MessageDef of rpc_call: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const RpcCallDef: MessageDef<RpcCallInput, RpcCall> = {
+export const RpcCallDef: MessageDef<RpcCallInput, RpcCall, MessageDef<RpcCallReplyInput, RpcCallReply>> = {
   name: 'rpc_call',
   crc: '0x7e8a2c95',
   nameCrc: 'rpc_call_7e8a2c95',
@@ -592,7 +592,7 @@ export const RpcCallDef: MessageDef<RpcCallInput, RpcCall> = {
   kind: 'request',
   minSize: 25,
   fixedSize: false,
-  get reply(): MessageDef { return RpcCallReplyDef; },
+  get reply(): MessageDef<RpcCallReplyInput, RpcCallReply> { return RpcCallReplyDef; },
   encode: encodeRpcCall,
   decode: decodeRpcCall,
 };
@@ -706,7 +706,7 @@ function decodeGetFirstMsgId(p: Uint8Array): GetFirstMsgId {
 }
 
 /** MessageDef of get_first_msg_id: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetFirstMsgIdDef: MessageDef<GetFirstMsgIdInput, GetFirstMsgId> = {
+export const GetFirstMsgIdDef: MessageDef<GetFirstMsgIdInput, GetFirstMsgId, MessageDef<GetFirstMsgIdReplyInput, GetFirstMsgIdReply>> = {
   name: 'get_first_msg_id',
   crc: '0xebf79a66',
   nameCrc: 'get_first_msg_id_ebf79a66',
@@ -714,7 +714,7 @@ export const GetFirstMsgIdDef: MessageDef<GetFirstMsgIdInput, GetFirstMsgId> = {
   kind: 'request',
   minSize: 74,
   fixedSize: true,
-  get reply(): MessageDef { return GetFirstMsgIdReplyDef; },
+  get reply(): MessageDef<GetFirstMsgIdReplyInput, GetFirstMsgIdReply> { return GetFirstMsgIdReplyDef; },
   encode: encodeGetFirstMsgId,
   decode: decodeGetFirstMsgId,
 };
@@ -824,7 +824,7 @@ function decodeApiVersions(p: Uint8Array): ApiVersions {
 }
 
 /** MessageDef of api_versions: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ApiVersionsDef: MessageDef<ApiVersionsInput, ApiVersions> = {
+export const ApiVersionsDef: MessageDef<ApiVersionsInput, ApiVersions, MessageDef<ApiVersionsReplyInput, ApiVersionsReply>> = {
   name: 'api_versions',
   crc: '0x51077d14',
   nameCrc: 'api_versions_51077d14',
@@ -832,7 +832,7 @@ export const ApiVersionsDef: MessageDef<ApiVersionsInput, ApiVersions> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ApiVersionsReplyDef; },
+  get reply(): MessageDef<ApiVersionsReplyInput, ApiVersionsReply> { return ApiVersionsReplyDef; },
   encode: encodeApiVersions,
   decode: decodeApiVersions,
 };
@@ -1060,7 +1060,7 @@ function decodeSockclntCreate(p: Uint8Array): SockclntCreate {
 }
 
 /** MessageDef of sockclnt_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SockclntCreateDef: MessageDef<SockclntCreateInput, SockclntCreate> = {
+export const SockclntCreateDef: MessageDef<SockclntCreateInput, SockclntCreate, MessageDef<SockclntCreateReplyInput, SockclntCreateReply>> = {
   name: 'sockclnt_create',
   crc: '0x455fb9c4',
   nameCrc: 'sockclnt_create_455fb9c4',
@@ -1068,7 +1068,7 @@ export const SockclntCreateDef: MessageDef<SockclntCreateInput, SockclntCreate> 
   kind: 'reply',
   minSize: 70,
   fixedSize: true,
-  get reply(): MessageDef { return SockclntCreateReplyDef; },
+  get reply(): MessageDef<SockclntCreateReplyInput, SockclntCreateReply> { return SockclntCreateReplyDef; },
   encode: encodeSockclntCreate,
   decode: decodeSockclntCreate,
 };
@@ -1235,7 +1235,7 @@ function decodeSockclntDelete(p: Uint8Array): SockclntDelete {
 }
 
 /** MessageDef of sockclnt_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SockclntDeleteDef: MessageDef<SockclntDeleteInput, SockclntDelete> = {
+export const SockclntDeleteDef: MessageDef<SockclntDeleteInput, SockclntDelete, MessageDef<SockclntDeleteReplyInput, SockclntDeleteReply>> = {
   name: 'sockclnt_delete',
   crc: '0x8ac76db6',
   nameCrc: 'sockclnt_delete_8ac76db6',
@@ -1243,7 +1243,7 @@ export const SockclntDeleteDef: MessageDef<SockclntDeleteInput, SockclntDelete> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SockclntDeleteReplyDef; },
+  get reply(): MessageDef<SockclntDeleteReplyInput, SockclntDeleteReply> { return SockclntDeleteReplyDef; },
   encode: encodeSockclntDelete,
   decode: decodeSockclntDelete,
 };
@@ -1392,7 +1392,7 @@ function decodeSockInitShm(p: Uint8Array): SockInitShm {
 }
 
 /** MessageDef of sock_init_shm: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SockInitShmDef: MessageDef<SockInitShmInput, SockInitShm> = {
+export const SockInitShmDef: MessageDef<SockInitShmInput, SockInitShm, MessageDef<SockInitShmReplyInput, SockInitShmReply>> = {
   name: 'sock_init_shm',
   crc: '0x51646d92',
   nameCrc: 'sock_init_shm_51646d92',
@@ -1400,7 +1400,7 @@ export const SockInitShmDef: MessageDef<SockInitShmInput, SockInitShm> = {
   kind: 'request',
   minSize: 15,
   fixedSize: false,
-  get reply(): MessageDef { return SockInitShmReplyDef; },
+  get reply(): MessageDef<SockInitShmReplyInput, SockInitShmReply> { return SockInitShmReplyDef; },
   encode: encodeSockInitShm,
   decode: decodeSockInitShm,
 };
@@ -1508,7 +1508,7 @@ function decodeMemclntKeepalive(p: Uint8Array): MemclntKeepalive {
 }
 
 /** MessageDef of memclnt_keepalive: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MemclntKeepaliveDef: MessageDef<MemclntKeepaliveInput, MemclntKeepalive> = {
+export const MemclntKeepaliveDef: MessageDef<MemclntKeepaliveInput, MemclntKeepalive, MessageDef<MemclntKeepaliveReplyInput, MemclntKeepaliveReply>> = {
   name: 'memclnt_keepalive',
   crc: '0x51077d14',
   nameCrc: 'memclnt_keepalive_51077d14',
@@ -1516,7 +1516,7 @@ export const MemclntKeepaliveDef: MessageDef<MemclntKeepaliveInput, MemclntKeepa
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return MemclntKeepaliveReplyDef; },
+  get reply(): MessageDef<MemclntKeepaliveReplyInput, MemclntKeepaliveReply> { return MemclntKeepaliveReplyDef; },
   encode: encodeMemclntKeepalive,
   decode: decodeMemclntKeepalive,
 };
@@ -1625,7 +1625,7 @@ function decodeControlPing(p: Uint8Array): ControlPing {
 }
 
 /** MessageDef of control_ping: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ControlPingDef: MessageDef<ControlPingInput, ControlPing> = {
+export const ControlPingDef: MessageDef<ControlPingInput, ControlPing, MessageDef<ControlPingReplyInput, ControlPingReply>> = {
   name: 'control_ping',
   crc: '0x51077d14',
   nameCrc: 'control_ping_51077d14',
@@ -1633,7 +1633,7 @@ export const ControlPingDef: MessageDef<ControlPingInput, ControlPing> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ControlPingReplyDef; },
+  get reply(): MessageDef<ControlPingReplyInput, ControlPingReply> { return ControlPingReplyDef; },
   encode: encodeControlPing,
   decode: decodeControlPing,
 };
@@ -1794,7 +1794,7 @@ function decodeMemclntCreateV2(p: Uint8Array): MemclntCreateV2 {
 }
 
 /** MessageDef of memclnt_create_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MemclntCreateV2Def: MessageDef<MemclntCreateV2Input, MemclntCreateV2> = {
+export const MemclntCreateV2Def: MessageDef<MemclntCreateV2Input, MemclntCreateV2, MessageDef<MemclntCreateV2ReplyInput, MemclntCreateV2Reply>> = {
   name: 'memclnt_create_v2',
   crc: '0xc4bd4882',
   nameCrc: 'memclnt_create_v2_c4bd4882',
@@ -1802,7 +1802,7 @@ export const MemclntCreateV2Def: MessageDef<MemclntCreateV2Input, MemclntCreateV
   kind: 'reply',
   minSize: 115,
   fixedSize: true,
-  get reply(): MessageDef { return MemclntCreateV2ReplyDef; },
+  get reply(): MessageDef<MemclntCreateV2ReplyInput, MemclntCreateV2Reply> { return MemclntCreateV2ReplyDef; },
   encode: encodeMemclntCreateV2,
   decode: decodeMemclntCreateV2,
 };
@@ -1926,7 +1926,7 @@ function decodeGetApiJson(p: Uint8Array): GetApiJson {
 }
 
 /** MessageDef of get_api_json: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetApiJsonDef: MessageDef<GetApiJsonInput, GetApiJson> = {
+export const GetApiJsonDef: MessageDef<GetApiJsonInput, GetApiJson, MessageDef<GetApiJsonReplyInput, GetApiJsonReply>> = {
   name: 'get_api_json',
   crc: '0x51077d14',
   nameCrc: 'get_api_json_51077d14',
@@ -1934,7 +1934,7 @@ export const GetApiJsonDef: MessageDef<GetApiJsonInput, GetApiJson> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return GetApiJsonReplyDef; },
+  get reply(): MessageDef<GetApiJsonReplyInput, GetApiJsonReply> { return GetApiJsonReplyDef; },
   encode: encodeGetApiJson,
   decode: decodeGetApiJson,
 };

@@ -200,7 +200,7 @@ function decodeMplsIpBindUnbind(p: Uint8Array): MplsIpBindUnbind {
 }
 
 /** MessageDef of mpls_ip_bind_unbind: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsIpBindUnbindDef: MessageDef<MplsIpBindUnbindInput, MplsIpBindUnbind> = {
+export const MplsIpBindUnbindDef: MessageDef<MplsIpBindUnbindInput, MplsIpBindUnbind, MessageDef<MplsIpBindUnbindReplyInput, MplsIpBindUnbindReply>> = {
   name: 'mpls_ip_bind_unbind',
   crc: '0xc7533b32',
   nameCrc: 'mpls_ip_bind_unbind_c7533b32',
@@ -208,7 +208,7 @@ export const MplsIpBindUnbindDef: MessageDef<MplsIpBindUnbindInput, MplsIpBindUn
   kind: 'request',
   minSize: 41,
   fixedSize: true,
-  get reply(): MessageDef { return MplsIpBindUnbindReplyDef; },
+  get reply(): MessageDef<MplsIpBindUnbindReplyInput, MplsIpBindUnbindReply> { return MplsIpBindUnbindReplyDef; },
   encode: encodeMplsIpBindUnbind,
   decode: decodeMplsIpBindUnbind,
 };
@@ -443,7 +443,7 @@ function decodeMplsTunnelAddDel(p: Uint8Array): MplsTunnelAddDel {
 }
 
 /** MessageDef of mpls_tunnel_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsTunnelAddDelDef: MessageDef<MplsTunnelAddDelInput, MplsTunnelAddDel> = {
+export const MplsTunnelAddDelDef: MessageDef<MplsTunnelAddDelInput, MplsTunnelAddDel, MessageDef<MplsTunnelAddDelReplyInput, MplsTunnelAddDelReply>> = {
   name: 'mpls_tunnel_add_del',
   crc: '0x44350ac1',
   nameCrc: 'mpls_tunnel_add_del_44350ac1',
@@ -451,7 +451,7 @@ export const MplsTunnelAddDelDef: MessageDef<MplsTunnelAddDelInput, MplsTunnelAd
   kind: 'request',
   minSize: 86,
   fixedSize: false,
-  get reply(): MessageDef { return MplsTunnelAddDelReplyDef; },
+  get reply(): MessageDef<MplsTunnelAddDelReplyInput, MplsTunnelAddDelReply> { return MplsTunnelAddDelReplyDef; },
   encode: encodeMplsTunnelAddDel,
   decode: decodeMplsTunnelAddDel,
 };
@@ -589,7 +589,7 @@ function decodeMplsTunnelDump(p: Uint8Array): MplsTunnelDump {
 }
 
 /** MessageDef of mpls_tunnel_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsTunnelDumpDef: MessageDef<MplsTunnelDumpInput, MplsTunnelDump> = {
+export const MplsTunnelDumpDef: MessageDef<MplsTunnelDumpInput, MplsTunnelDump, MessageDef<MplsTunnelDetailsInput, MplsTunnelDetails>> = {
   name: 'mpls_tunnel_dump',
   crc: '0xf9e6675e',
   nameCrc: 'mpls_tunnel_dump_f9e6675e',
@@ -597,7 +597,7 @@ export const MplsTunnelDumpDef: MessageDef<MplsTunnelDumpInput, MplsTunnelDump> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return MplsTunnelDetailsDef; },
+  get reply(): MessageDef<MplsTunnelDetailsInput, MplsTunnelDetails> { return MplsTunnelDetailsDef; },
   stream: true,
   encode: encodeMplsTunnelDump,
   decode: decodeMplsTunnelDump,
@@ -837,7 +837,7 @@ function decodeMplsInterfaceDump(p: Uint8Array): MplsInterfaceDump {
 }
 
 /** MessageDef of mpls_interface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsInterfaceDumpDef: MessageDef<MplsInterfaceDumpInput, MplsInterfaceDump> = {
+export const MplsInterfaceDumpDef: MessageDef<MplsInterfaceDumpInput, MplsInterfaceDump, MessageDef<MplsInterfaceDetailsInput, MplsInterfaceDetails>> = {
   name: 'mpls_interface_dump',
   crc: '0xf9e6675e',
   nameCrc: 'mpls_interface_dump_f9e6675e',
@@ -845,7 +845,7 @@ export const MplsInterfaceDumpDef: MessageDef<MplsInterfaceDumpInput, MplsInterf
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return MplsInterfaceDetailsDef; },
+  get reply(): MessageDef<MplsInterfaceDetailsInput, MplsInterfaceDetails> { return MplsInterfaceDetailsDef; },
   stream: true,
   encode: encodeMplsInterfaceDump,
   decode: decodeMplsInterfaceDump,
@@ -971,7 +971,7 @@ function decodeMplsTableAddDel(p: Uint8Array): MplsTableAddDel {
 }
 
 /** MessageDef of mpls_table_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsTableAddDelDef: MessageDef<MplsTableAddDelInput, MplsTableAddDel> = {
+export const MplsTableAddDelDef: MessageDef<MplsTableAddDelInput, MplsTableAddDel, MessageDef<MplsTableAddDelReplyInput, MplsTableAddDelReply>> = {
   name: 'mpls_table_add_del',
   crc: '0x57817512',
   nameCrc: 'mpls_table_add_del_57817512',
@@ -979,7 +979,7 @@ export const MplsTableAddDelDef: MessageDef<MplsTableAddDelInput, MplsTableAddDe
   kind: 'request',
   minSize: 79,
   fixedSize: true,
-  get reply(): MessageDef { return MplsTableAddDelReplyDef; },
+  get reply(): MessageDef<MplsTableAddDelReplyInput, MplsTableAddDelReply> { return MplsTableAddDelReplyDef; },
   encode: encodeMplsTableAddDel,
   decode: decodeMplsTableAddDel,
 };
@@ -1087,7 +1087,7 @@ function decodeMplsTableDump(p: Uint8Array): MplsTableDump {
 }
 
 /** MessageDef of mpls_table_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsTableDumpDef: MessageDef<MplsTableDumpInput, MplsTableDump> = {
+export const MplsTableDumpDef: MessageDef<MplsTableDumpInput, MplsTableDump, MessageDef<MplsTableDetailsInput, MplsTableDetails>> = {
   name: 'mpls_table_dump',
   crc: '0x51077d14',
   nameCrc: 'mpls_table_dump_51077d14',
@@ -1095,7 +1095,7 @@ export const MplsTableDumpDef: MessageDef<MplsTableDumpInput, MplsTableDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return MplsTableDetailsDef; },
+  get reply(): MessageDef<MplsTableDetailsInput, MplsTableDetails> { return MplsTableDetailsDef; },
   stream: true,
   encode: encodeMplsTableDump,
   decode: decodeMplsTableDump,
@@ -1353,7 +1353,7 @@ function decodeMplsRouteAddDel(p: Uint8Array): MplsRouteAddDel {
 }
 
 /** MessageDef of mpls_route_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsRouteAddDelDef: MessageDef<MplsRouteAddDelInput, MplsRouteAddDel> = {
+export const MplsRouteAddDelDef: MessageDef<MplsRouteAddDelInput, MplsRouteAddDel, MessageDef<MplsRouteAddDelReplyInput, MplsRouteAddDelReply>> = {
   name: 'mpls_route_add_del',
   crc: '0x8e1d1e07',
   nameCrc: 'mpls_route_add_del_8e1d1e07',
@@ -1361,7 +1361,7 @@ export const MplsRouteAddDelDef: MessageDef<MplsRouteAddDelInput, MplsRouteAddDe
   kind: 'request',
   minSize: 24,
   fixedSize: false,
-  get reply(): MessageDef { return MplsRouteAddDelReplyDef; },
+  get reply(): MessageDef<MplsRouteAddDelReplyInput, MplsRouteAddDelReply> { return MplsRouteAddDelReplyDef; },
   encode: encodeMplsRouteAddDel,
   decode: decodeMplsRouteAddDel,
 };
@@ -1487,7 +1487,7 @@ function decodeMplsRouteDump(p: Uint8Array): MplsRouteDump {
 }
 
 /** MessageDef of mpls_route_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const MplsRouteDumpDef: MessageDef<MplsRouteDumpInput, MplsRouteDump> = {
+export const MplsRouteDumpDef: MessageDef<MplsRouteDumpInput, MplsRouteDump, MessageDef<MplsRouteDetailsInput, MplsRouteDetails>> = {
   name: 'mpls_route_dump',
   crc: '0x935fdefa',
   nameCrc: 'mpls_route_dump_935fdefa',
@@ -1495,7 +1495,7 @@ export const MplsRouteDumpDef: MessageDef<MplsRouteDumpInput, MplsRouteDump> = {
   kind: 'request',
   minSize: 78,
   fixedSize: true,
-  get reply(): MessageDef { return MplsRouteDetailsDef; },
+  get reply(): MessageDef<MplsRouteDetailsInput, MplsRouteDetails> { return MplsRouteDetailsDef; },
   stream: true,
   encode: encodeMplsRouteDump,
   decode: decodeMplsRouteDump,
@@ -1748,7 +1748,7 @@ function decodeSwInterfaceSetMplsEnable(p: Uint8Array): SwInterfaceSetMplsEnable
 }
 
 /** MessageDef of sw_interface_set_mpls_enable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSetMplsEnableDef: MessageDef<SwInterfaceSetMplsEnableInput, SwInterfaceSetMplsEnable> = {
+export const SwInterfaceSetMplsEnableDef: MessageDef<SwInterfaceSetMplsEnableInput, SwInterfaceSetMplsEnable, MessageDef<SwInterfaceSetMplsEnableReplyInput, SwInterfaceSetMplsEnableReply>> = {
   name: 'sw_interface_set_mpls_enable',
   crc: '0xae6cfcfb',
   nameCrc: 'sw_interface_set_mpls_enable_ae6cfcfb',
@@ -1756,7 +1756,7 @@ export const SwInterfaceSetMplsEnableDef: MessageDef<SwInterfaceSetMplsEnableInp
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSetMplsEnableReplyDef; },
+  get reply(): MessageDef<SwInterfaceSetMplsEnableReplyInput, SwInterfaceSetMplsEnableReply> { return SwInterfaceSetMplsEnableReplyDef; },
   encode: encodeSwInterfaceSetMplsEnable,
   decode: decodeSwInterfaceSetMplsEnable,
 };

@@ -83,7 +83,7 @@ function decodeP2pEthernetAdd(p: Uint8Array): P2pEthernetAdd {
 }
 
 /** MessageDef of p2p_ethernet_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const P2pEthernetAddDef: MessageDef<P2pEthernetAddInput, P2pEthernetAdd> = {
+export const P2pEthernetAddDef: MessageDef<P2pEthernetAddInput, P2pEthernetAdd, MessageDef<P2pEthernetAddReplyInput, P2pEthernetAddReply>> = {
   name: 'p2p_ethernet_add',
   crc: '0x36a1a6dc',
   nameCrc: 'p2p_ethernet_add_36a1a6dc',
@@ -91,7 +91,7 @@ export const P2pEthernetAddDef: MessageDef<P2pEthernetAddInput, P2pEthernetAdd> 
   kind: 'request',
   minSize: 24,
   fixedSize: true,
-  get reply(): MessageDef { return P2pEthernetAddReplyDef; },
+  get reply(): MessageDef<P2pEthernetAddReplyInput, P2pEthernetAddReply> { return P2pEthernetAddReplyDef; },
   encode: encodeP2pEthernetAdd,
   decode: decodeP2pEthernetAdd,
 };
@@ -224,7 +224,7 @@ function decodeP2pEthernetDel(p: Uint8Array): P2pEthernetDel {
 }
 
 /** MessageDef of p2p_ethernet_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const P2pEthernetDelDef: MessageDef<P2pEthernetDelInput, P2pEthernetDel> = {
+export const P2pEthernetDelDef: MessageDef<P2pEthernetDelInput, P2pEthernetDel, MessageDef<P2pEthernetDelReplyInput, P2pEthernetDelReply>> = {
   name: 'p2p_ethernet_del',
   crc: '0x62f81c8c',
   nameCrc: 'p2p_ethernet_del_62f81c8c',
@@ -232,7 +232,7 @@ export const P2pEthernetDelDef: MessageDef<P2pEthernetDelInput, P2pEthernetDel> 
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return P2pEthernetDelReplyDef; },
+  get reply(): MessageDef<P2pEthernetDelReplyInput, P2pEthernetDelReply> { return P2pEthernetDelReplyDef; },
   encode: encodeP2pEthernetDel,
   decode: decodeP2pEthernetDel,
 };

@@ -184,7 +184,7 @@ function decodeSetPunt(p: Uint8Array): SetPunt {
 }
 
 /** MessageDef of set_punt: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SetPuntDef: MessageDef<SetPuntInput, SetPunt> = {
+export const SetPuntDef: MessageDef<SetPuntInput, SetPunt, MessageDef<SetPuntReplyInput, SetPuntReply>> = {
   name: 'set_punt',
   crc: '0x47d0e347',
   nameCrc: 'set_punt_47d0e347',
@@ -192,7 +192,7 @@ export const SetPuntDef: MessageDef<SetPuntInput, SetPunt> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SetPuntReplyDef; },
+  get reply(): MessageDef<SetPuntReplyInput, SetPuntReply> { return SetPuntReplyDef; },
   encode: encodeSetPunt,
   decode: decodeSetPunt,
 };
@@ -356,7 +356,7 @@ function decodePuntSocketRegister(p: Uint8Array): PuntSocketRegister {
 }
 
 /** MessageDef of punt_socket_register: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntSocketRegisterDef: MessageDef<PuntSocketRegisterInput, PuntSocketRegister> = {
+export const PuntSocketRegisterDef: MessageDef<PuntSocketRegisterInput, PuntSocketRegister, MessageDef<PuntSocketRegisterReplyInput, PuntSocketRegisterReply>> = {
   name: 'punt_socket_register',
   crc: '0x7875badb',
   nameCrc: 'punt_socket_register_7875badb',
@@ -364,7 +364,7 @@ export const PuntSocketRegisterDef: MessageDef<PuntSocketRegisterInput, PuntSock
   kind: 'request',
   minSize: 130,
   fixedSize: true,
-  get reply(): MessageDef { return PuntSocketRegisterReplyDef; },
+  get reply(): MessageDef<PuntSocketRegisterReplyInput, PuntSocketRegisterReply> { return PuntSocketRegisterReplyDef; },
   encode: encodePuntSocketRegister,
   decode: decodePuntSocketRegister,
 };
@@ -481,7 +481,7 @@ function decodePuntSocketDump(p: Uint8Array): PuntSocketDump {
 }
 
 /** MessageDef of punt_socket_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntSocketDumpDef: MessageDef<PuntSocketDumpInput, PuntSocketDump> = {
+export const PuntSocketDumpDef: MessageDef<PuntSocketDumpInput, PuntSocketDump, MessageDef<PuntSocketDetailsInput, PuntSocketDetails>> = {
   name: 'punt_socket_dump',
   crc: '0x916fb004',
   nameCrc: 'punt_socket_dump_916fb004',
@@ -489,7 +489,7 @@ export const PuntSocketDumpDef: MessageDef<PuntSocketDumpInput, PuntSocketDump> 
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return PuntSocketDetailsDef; },
+  get reply(): MessageDef<PuntSocketDetailsInput, PuntSocketDetails> { return PuntSocketDetailsDef; },
   stream: true,
   encode: encodePuntSocketDump,
   decode: decodePuntSocketDump,
@@ -671,7 +671,7 @@ function decodePuntSocketDeregister(p: Uint8Array): PuntSocketDeregister {
 }
 
 /** MessageDef of punt_socket_deregister: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntSocketDeregisterDef: MessageDef<PuntSocketDeregisterInput, PuntSocketDeregister> = {
+export const PuntSocketDeregisterDef: MessageDef<PuntSocketDeregisterInput, PuntSocketDeregister, MessageDef<PuntSocketDeregisterReplyInput, PuntSocketDeregisterReply>> = {
   name: 'punt_socket_deregister',
   crc: '0x75afa766',
   nameCrc: 'punt_socket_deregister_75afa766',
@@ -679,7 +679,7 @@ export const PuntSocketDeregisterDef: MessageDef<PuntSocketDeregisterInput, Punt
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return PuntSocketDeregisterReplyDef; },
+  get reply(): MessageDef<PuntSocketDeregisterReplyInput, PuntSocketDeregisterReply> { return PuntSocketDeregisterReplyDef; },
   encode: encodePuntSocketDeregister,
   decode: decodePuntSocketDeregister,
 };
@@ -816,7 +816,7 @@ function decodePuntReasonDump(p: Uint8Array): PuntReasonDump {
 }
 
 /** MessageDef of punt_reason_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PuntReasonDumpDef: MessageDef<PuntReasonDumpInput, PuntReasonDump> = {
+export const PuntReasonDumpDef: MessageDef<PuntReasonDumpInput, PuntReasonDump, MessageDef<PuntReasonDetailsInput, PuntReasonDetails>> = {
   name: 'punt_reason_dump',
   crc: '0x5c0dd4fe',
   nameCrc: 'punt_reason_dump_5c0dd4fe',
@@ -824,7 +824,7 @@ export const PuntReasonDumpDef: MessageDef<PuntReasonDumpInput, PuntReasonDump> 
   kind: 'request',
   minSize: 18,
   fixedSize: false,
-  get reply(): MessageDef { return PuntReasonDetailsDef; },
+  get reply(): MessageDef<PuntReasonDetailsInput, PuntReasonDetails> { return PuntReasonDetailsDef; },
   stream: true,
   encode: encodePuntReasonDump,
   decode: decodePuntReasonDump,

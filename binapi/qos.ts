@@ -160,7 +160,7 @@ function decodeQosStoreEnableDisable(p: Uint8Array): QosStoreEnableDisable {
 }
 
 /** MessageDef of qos_store_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosStoreEnableDisableDef: MessageDef<QosStoreEnableDisableInput, QosStoreEnableDisable> = {
+export const QosStoreEnableDisableDef: MessageDef<QosStoreEnableDisableInput, QosStoreEnableDisable, MessageDef<QosStoreEnableDisableReplyInput, QosStoreEnableDisableReply>> = {
   name: 'qos_store_enable_disable',
   crc: '0xf3abcc8b',
   nameCrc: 'qos_store_enable_disable_f3abcc8b',
@@ -168,7 +168,7 @@ export const QosStoreEnableDisableDef: MessageDef<QosStoreEnableDisableInput, Qo
   kind: 'request',
   minSize: 17,
   fixedSize: true,
-  get reply(): MessageDef { return QosStoreEnableDisableReplyDef; },
+  get reply(): MessageDef<QosStoreEnableDisableReplyInput, QosStoreEnableDisableReply> { return QosStoreEnableDisableReplyDef; },
   encode: encodeQosStoreEnableDisable,
   decode: decodeQosStoreEnableDisable,
 };
@@ -275,7 +275,7 @@ function decodeQosStoreDump(p: Uint8Array): QosStoreDump {
 }
 
 /** MessageDef of qos_store_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosStoreDumpDef: MessageDef<QosStoreDumpInput, QosStoreDump> = {
+export const QosStoreDumpDef: MessageDef<QosStoreDumpInput, QosStoreDump, MessageDef<QosStoreDetailsInput, QosStoreDetails>> = {
   name: 'qos_store_dump',
   crc: '0x51077d14',
   nameCrc: 'qos_store_dump_51077d14',
@@ -283,7 +283,7 @@ export const QosStoreDumpDef: MessageDef<QosStoreDumpInput, QosStoreDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return QosStoreDetailsDef; },
+  get reply(): MessageDef<QosStoreDetailsInput, QosStoreDetails> { return QosStoreDetailsDef; },
   stream: true,
   encode: encodeQosStoreDump,
   decode: decodeQosStoreDump,
@@ -424,7 +424,7 @@ function decodeQosRecordEnableDisable(p: Uint8Array): QosRecordEnableDisable {
 }
 
 /** MessageDef of qos_record_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosRecordEnableDisableDef: MessageDef<QosRecordEnableDisableInput, QosRecordEnableDisable> = {
+export const QosRecordEnableDisableDef: MessageDef<QosRecordEnableDisableInput, QosRecordEnableDisable, MessageDef<QosRecordEnableDisableReplyInput, QosRecordEnableDisableReply>> = {
   name: 'qos_record_enable_disable',
   crc: '0x2f1a4a38',
   nameCrc: 'qos_record_enable_disable_2f1a4a38',
@@ -432,7 +432,7 @@ export const QosRecordEnableDisableDef: MessageDef<QosRecordEnableDisableInput, 
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return QosRecordEnableDisableReplyDef; },
+  get reply(): MessageDef<QosRecordEnableDisableReplyInput, QosRecordEnableDisableReply> { return QosRecordEnableDisableReplyDef; },
   encode: encodeQosRecordEnableDisable,
   decode: decodeQosRecordEnableDisable,
 };
@@ -539,7 +539,7 @@ function decodeQosRecordDump(p: Uint8Array): QosRecordDump {
 }
 
 /** MessageDef of qos_record_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosRecordDumpDef: MessageDef<QosRecordDumpInput, QosRecordDump> = {
+export const QosRecordDumpDef: MessageDef<QosRecordDumpInput, QosRecordDump, MessageDef<QosRecordDetailsInput, QosRecordDetails>> = {
   name: 'qos_record_dump',
   crc: '0x51077d14',
   nameCrc: 'qos_record_dump_51077d14',
@@ -547,7 +547,7 @@ export const QosRecordDumpDef: MessageDef<QosRecordDumpInput, QosRecordDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return QosRecordDetailsDef; },
+  get reply(): MessageDef<QosRecordDetailsInput, QosRecordDetails> { return QosRecordDetailsDef; },
   stream: true,
   encode: encodeQosRecordDump,
   decode: decodeQosRecordDump,
@@ -688,7 +688,7 @@ function decodeQosEgressMapUpdate(p: Uint8Array): QosEgressMapUpdate {
 }
 
 /** MessageDef of qos_egress_map_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosEgressMapUpdateDef: MessageDef<QosEgressMapUpdateInput, QosEgressMapUpdate> = {
+export const QosEgressMapUpdateDef: MessageDef<QosEgressMapUpdateInput, QosEgressMapUpdate, MessageDef<QosEgressMapUpdateReplyInput, QosEgressMapUpdateReply>> = {
   name: 'qos_egress_map_update',
   crc: '0x6d1c065f',
   nameCrc: 'qos_egress_map_update_6d1c065f',
@@ -696,7 +696,7 @@ export const QosEgressMapUpdateDef: MessageDef<QosEgressMapUpdateInput, QosEgres
   kind: 'request',
   minSize: 1038,
   fixedSize: true,
-  get reply(): MessageDef { return QosEgressMapUpdateReplyDef; },
+  get reply(): MessageDef<QosEgressMapUpdateReplyInput, QosEgressMapUpdateReply> { return QosEgressMapUpdateReplyDef; },
   encode: encodeQosEgressMapUpdate,
   decode: decodeQosEgressMapUpdate,
 };
@@ -811,7 +811,7 @@ function decodeQosEgressMapDelete(p: Uint8Array): QosEgressMapDelete {
 }
 
 /** MessageDef of qos_egress_map_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosEgressMapDeleteDef: MessageDef<QosEgressMapDeleteInput, QosEgressMapDelete> = {
+export const QosEgressMapDeleteDef: MessageDef<QosEgressMapDeleteInput, QosEgressMapDelete, MessageDef<QosEgressMapDeleteReplyInput, QosEgressMapDeleteReply>> = {
   name: 'qos_egress_map_delete',
   crc: '0x3a91bde5',
   nameCrc: 'qos_egress_map_delete_3a91bde5',
@@ -819,7 +819,7 @@ export const QosEgressMapDeleteDef: MessageDef<QosEgressMapDeleteInput, QosEgres
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return QosEgressMapDeleteReplyDef; },
+  get reply(): MessageDef<QosEgressMapDeleteReplyInput, QosEgressMapDeleteReply> { return QosEgressMapDeleteReplyDef; },
   encode: encodeQosEgressMapDelete,
   decode: decodeQosEgressMapDelete,
 };
@@ -926,7 +926,7 @@ function decodeQosEgressMapDump(p: Uint8Array): QosEgressMapDump {
 }
 
 /** MessageDef of qos_egress_map_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosEgressMapDumpDef: MessageDef<QosEgressMapDumpInput, QosEgressMapDump> = {
+export const QosEgressMapDumpDef: MessageDef<QosEgressMapDumpInput, QosEgressMapDump, MessageDef<QosEgressMapDetailsInput, QosEgressMapDetails>> = {
   name: 'qos_egress_map_dump',
   crc: '0x51077d14',
   nameCrc: 'qos_egress_map_dump_51077d14',
@@ -934,7 +934,7 @@ export const QosEgressMapDumpDef: MessageDef<QosEgressMapDumpInput, QosEgressMap
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return QosEgressMapDetailsDef; },
+  get reply(): MessageDef<QosEgressMapDetailsInput, QosEgressMapDetails> { return QosEgressMapDetailsDef; },
   stream: true,
   encode: encodeQosEgressMapDump,
   decode: decodeQosEgressMapDump,
@@ -1082,7 +1082,7 @@ function decodeQosMarkEnableDisable(p: Uint8Array): QosMarkEnableDisable {
 }
 
 /** MessageDef of qos_mark_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosMarkEnableDisableDef: MessageDef<QosMarkEnableDisableInput, QosMarkEnableDisable> = {
+export const QosMarkEnableDisableDef: MessageDef<QosMarkEnableDisableInput, QosMarkEnableDisable, MessageDef<QosMarkEnableDisableReplyInput, QosMarkEnableDisableReply>> = {
   name: 'qos_mark_enable_disable',
   crc: '0x1a010f74',
   nameCrc: 'qos_mark_enable_disable_1a010f74',
@@ -1090,7 +1090,7 @@ export const QosMarkEnableDisableDef: MessageDef<QosMarkEnableDisableInput, QosM
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return QosMarkEnableDisableReplyDef; },
+  get reply(): MessageDef<QosMarkEnableDisableReplyInput, QosMarkEnableDisableReply> { return QosMarkEnableDisableReplyDef; },
   encode: encodeQosMarkEnableDisable,
   decode: decodeQosMarkEnableDisable,
 };
@@ -1204,7 +1204,7 @@ function decodeQosMarkDump(p: Uint8Array): QosMarkDump {
 }
 
 /** MessageDef of qos_mark_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const QosMarkDumpDef: MessageDef<QosMarkDumpInput, QosMarkDump> = {
+export const QosMarkDumpDef: MessageDef<QosMarkDumpInput, QosMarkDump, MessageDef<QosMarkDetailsInput, QosMarkDetails>> = {
   name: 'qos_mark_dump',
   crc: '0xf9e6675e',
   nameCrc: 'qos_mark_dump_f9e6675e',
@@ -1212,7 +1212,7 @@ export const QosMarkDumpDef: MessageDef<QosMarkDumpInput, QosMarkDump> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return QosMarkDetailsDef; },
+  get reply(): MessageDef<QosMarkDetailsInput, QosMarkDetails> { return QosMarkDetailsDef; },
   stream: true,
   encode: encodeQosMarkDump,
   decode: decodeQosMarkDump,

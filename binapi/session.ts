@@ -156,7 +156,7 @@ function decodeAppAttach(p: Uint8Array): AppAttach {
 }
 
 /** MessageDef of app_attach: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppAttachDef: MessageDef<AppAttachInput, AppAttach> = {
+export const AppAttachDef: MessageDef<AppAttachInput, AppAttach, MessageDef<AppAttachReplyInput, AppAttachReply>> = {
   name: 'app_attach',
   crc: '0x5f4a260d',
   nameCrc: 'app_attach_5f4a260d',
@@ -164,7 +164,7 @@ export const AppAttachDef: MessageDef<AppAttachInput, AppAttach> = {
   kind: 'request',
   minSize: 158,
   fixedSize: false,
-  get reply(): MessageDef { return AppAttachReplyDef; },
+  get reply(): MessageDef<AppAttachReplyInput, AppAttachReply> { return AppAttachReplyDef; },
   encode: encodeAppAttach,
   decode: decodeAppAttach,
 };
@@ -367,7 +367,7 @@ function decodeApplicationDetach(p: Uint8Array): ApplicationDetach {
 }
 
 /** MessageDef of application_detach: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ApplicationDetachDef: MessageDef<ApplicationDetachInput, ApplicationDetach> = {
+export const ApplicationDetachDef: MessageDef<ApplicationDetachInput, ApplicationDetach, MessageDef<ApplicationDetachReplyInput, ApplicationDetachReply>> = {
   name: 'application_detach',
   crc: '0x51077d14',
   nameCrc: 'application_detach_51077d14',
@@ -375,7 +375,7 @@ export const ApplicationDetachDef: MessageDef<ApplicationDetachInput, Applicatio
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ApplicationDetachReplyDef; },
+  get reply(): MessageDef<ApplicationDetachReplyInput, ApplicationDetachReply> { return ApplicationDetachReplyDef; },
   encode: encodeApplicationDetach,
   decode: decodeApplicationDetach,
 };
@@ -521,7 +521,7 @@ function decodeAppAddCertKeyPair(p: Uint8Array): AppAddCertKeyPair {
 }
 
 /** MessageDef of app_add_cert_key_pair: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppAddCertKeyPairDef: MessageDef<AppAddCertKeyPairInput, AppAddCertKeyPair> = {
+export const AppAddCertKeyPairDef: MessageDef<AppAddCertKeyPairInput, AppAddCertKeyPair, MessageDef<AppAddCertKeyPairReplyInput, AppAddCertKeyPairReply>> = {
   name: 'app_add_cert_key_pair',
   crc: '0x02eb8016',
   nameCrc: 'app_add_cert_key_pair_02eb8016',
@@ -529,7 +529,7 @@ export const AppAddCertKeyPairDef: MessageDef<AppAddCertKeyPairInput, AppAddCert
   kind: 'request',
   minSize: 14,
   fixedSize: false,
-  get reply(): MessageDef { return AppAddCertKeyPairReplyDef; },
+  get reply(): MessageDef<AppAddCertKeyPairReplyInput, AppAddCertKeyPairReply> { return AppAddCertKeyPairReplyDef; },
   encode: encodeAppAddCertKeyPair,
   decode: decodeAppAddCertKeyPair,
 };
@@ -660,7 +660,7 @@ function decodeAppDelCertKeyPair(p: Uint8Array): AppDelCertKeyPair {
 }
 
 /** MessageDef of app_del_cert_key_pair: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppDelCertKeyPairDef: MessageDef<AppDelCertKeyPairInput, AppDelCertKeyPair> = {
+export const AppDelCertKeyPairDef: MessageDef<AppDelCertKeyPairInput, AppDelCertKeyPair, MessageDef<AppDelCertKeyPairReplyInput, AppDelCertKeyPairReply>> = {
   name: 'app_del_cert_key_pair',
   crc: '0x8ac76db6',
   nameCrc: 'app_del_cert_key_pair_8ac76db6',
@@ -668,7 +668,7 @@ export const AppDelCertKeyPairDef: MessageDef<AppDelCertKeyPairInput, AppDelCert
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return AppDelCertKeyPairReplyDef; },
+  get reply(): MessageDef<AppDelCertKeyPairReplyInput, AppDelCertKeyPairReply> { return AppDelCertKeyPairReplyDef; },
   encode: encodeAppDelCertKeyPair,
   decode: decodeAppDelCertKeyPair,
 };
@@ -802,7 +802,7 @@ function decodeAppWorkerAddDel(p: Uint8Array): AppWorkerAddDel {
 }
 
 /** MessageDef of app_worker_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppWorkerAddDelDef: MessageDef<AppWorkerAddDelInput, AppWorkerAddDel> = {
+export const AppWorkerAddDelDef: MessageDef<AppWorkerAddDelInput, AppWorkerAddDel, MessageDef<AppWorkerAddDelReplyInput, AppWorkerAddDelReply>> = {
   name: 'app_worker_add_del',
   crc: '0x753253dc',
   nameCrc: 'app_worker_add_del_753253dc',
@@ -810,7 +810,7 @@ export const AppWorkerAddDelDef: MessageDef<AppWorkerAddDelInput, AppWorkerAddDe
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return AppWorkerAddDelReplyDef; },
+  get reply(): MessageDef<AppWorkerAddDelReplyInput, AppWorkerAddDelReply> { return AppWorkerAddDelReplyDef; },
   encode: encodeAppWorkerAddDel,
   decode: decodeAppWorkerAddDel,
 };
@@ -1005,7 +1005,7 @@ function decodeSessionEnableDisable(p: Uint8Array): SessionEnableDisable {
 }
 
 /** MessageDef of session_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionEnableDisableDef: MessageDef<SessionEnableDisableInput, SessionEnableDisable> = {
+export const SessionEnableDisableDef: MessageDef<SessionEnableDisableInput, SessionEnableDisable, MessageDef<SessionEnableDisableReplyInput, SessionEnableDisableReply>> = {
   name: 'session_enable_disable',
   crc: '0xc264d7bf',
   nameCrc: 'session_enable_disable_c264d7bf',
@@ -1013,7 +1013,7 @@ export const SessionEnableDisableDef: MessageDef<SessionEnableDisableInput, Sess
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return SessionEnableDisableReplyDef; },
+  get reply(): MessageDef<SessionEnableDisableReplyInput, SessionEnableDisableReply> { return SessionEnableDisableReplyDef; },
   encode: encodeSessionEnableDisable,
   decode: decodeSessionEnableDisable,
 };
@@ -1123,7 +1123,7 @@ function decodeSessionEnableDisableV2(p: Uint8Array): SessionEnableDisableV2 {
 }
 
 /** MessageDef of session_enable_disable_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionEnableDisableV2Def: MessageDef<SessionEnableDisableV2Input, SessionEnableDisableV2> = {
+export const SessionEnableDisableV2Def: MessageDef<SessionEnableDisableV2Input, SessionEnableDisableV2, MessageDef<SessionEnableDisableV2ReplyInput, SessionEnableDisableV2Reply>> = {
   name: 'session_enable_disable_v2',
   crc: '0xf09fbf32',
   nameCrc: 'session_enable_disable_v2_f09fbf32',
@@ -1131,7 +1131,7 @@ export const SessionEnableDisableV2Def: MessageDef<SessionEnableDisableV2Input, 
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return SessionEnableDisableV2ReplyDef; },
+  get reply(): MessageDef<SessionEnableDisableV2ReplyInput, SessionEnableDisableV2Reply> { return SessionEnableDisableV2ReplyDef; },
   encode: encodeSessionEnableDisableV2,
   decode: decodeSessionEnableDisableV2,
 };
@@ -1249,7 +1249,7 @@ function decodeSessionSapiEnableDisable(p: Uint8Array): SessionSapiEnableDisable
 }
 
 /** MessageDef of session_sapi_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSapiEnableDisableDef: MessageDef<SessionSapiEnableDisableInput, SessionSapiEnableDisable> = {
+export const SessionSapiEnableDisableDef: MessageDef<SessionSapiEnableDisableInput, SessionSapiEnableDisable, MessageDef<SessionSapiEnableDisableReplyInput, SessionSapiEnableDisableReply>> = {
   name: 'session_sapi_enable_disable',
   crc: '0xc264d7bf',
   nameCrc: 'session_sapi_enable_disable_c264d7bf',
@@ -1257,7 +1257,7 @@ export const SessionSapiEnableDisableDef: MessageDef<SessionSapiEnableDisableInp
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return SessionSapiEnableDisableReplyDef; },
+  get reply(): MessageDef<SessionSapiEnableDisableReplyInput, SessionSapiEnableDisableReply> { return SessionSapiEnableDisableReplyDef; },
   encode: encodeSessionSapiEnableDisable,
   decode: decodeSessionSapiEnableDisable,
 };
@@ -1424,7 +1424,7 @@ function decodeAppNamespaceAddDel(p: Uint8Array): AppNamespaceAddDel {
 }
 
 /** MessageDef of app_namespace_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppNamespaceAddDelDef: MessageDef<AppNamespaceAddDelInput, AppNamespaceAddDel> = {
+export const AppNamespaceAddDelDef: MessageDef<AppNamespaceAddDelInput, AppNamespaceAddDel, MessageDef<AppNamespaceAddDelReplyInput, AppNamespaceAddDelReply>> = {
   name: 'app_namespace_add_del',
   crc: '0x6306aecb',
   nameCrc: 'app_namespace_add_del_6306aecb',
@@ -1432,7 +1432,7 @@ export const AppNamespaceAddDelDef: MessageDef<AppNamespaceAddDelInput, AppNames
   kind: 'request',
   minSize: 34,
   fixedSize: false,
-  get reply(): MessageDef { return AppNamespaceAddDelReplyDef; },
+  get reply(): MessageDef<AppNamespaceAddDelReplyInput, AppNamespaceAddDelReply> { return AppNamespaceAddDelReplyDef; },
   encode: encodeAppNamespaceAddDel,
   decode: decodeAppNamespaceAddDel,
 };
@@ -1559,7 +1559,7 @@ function decodeAppNamespaceAddDelV4(p: Uint8Array): AppNamespaceAddDelV4 {
 }
 
 /** MessageDef of app_namespace_add_del_v4: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppNamespaceAddDelV4Def: MessageDef<AppNamespaceAddDelV4Input, AppNamespaceAddDelV4> = {
+export const AppNamespaceAddDelV4Def: MessageDef<AppNamespaceAddDelV4Input, AppNamespaceAddDelV4, MessageDef<AppNamespaceAddDelV4ReplyInput, AppNamespaceAddDelV4Reply>> = {
   name: 'app_namespace_add_del_v4',
   crc: '0x42c1d824',
   nameCrc: 'app_namespace_add_del_v4_42c1d824',
@@ -1567,7 +1567,7 @@ export const AppNamespaceAddDelV4Def: MessageDef<AppNamespaceAddDelV4Input, AppN
   kind: 'request',
   minSize: 99,
   fixedSize: false,
-  get reply(): MessageDef { return AppNamespaceAddDelV4ReplyDef; },
+  get reply(): MessageDef<AppNamespaceAddDelV4ReplyInput, AppNamespaceAddDelV4Reply> { return AppNamespaceAddDelV4ReplyDef; },
   encode: encodeAppNamespaceAddDelV4,
   decode: decodeAppNamespaceAddDelV4,
 };
@@ -1742,7 +1742,7 @@ function decodeAppNamespaceAddDelV2(p: Uint8Array): AppNamespaceAddDelV2 {
 }
 
 /** MessageDef of app_namespace_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppNamespaceAddDelV2Def: MessageDef<AppNamespaceAddDelV2Input, AppNamespaceAddDelV2> = {
+export const AppNamespaceAddDelV2Def: MessageDef<AppNamespaceAddDelV2Input, AppNamespaceAddDelV2, MessageDef<AppNamespaceAddDelV2ReplyInput, AppNamespaceAddDelV2Reply>> = {
   name: 'app_namespace_add_del_v2',
   crc: '0xee0755cf',
   nameCrc: 'app_namespace_add_del_v2_ee0755cf',
@@ -1750,7 +1750,7 @@ export const AppNamespaceAddDelV2Def: MessageDef<AppNamespaceAddDelV2Input, AppN
   kind: 'request',
   minSize: 158,
   fixedSize: true,
-  get reply(): MessageDef { return AppNamespaceAddDelV2ReplyDef; },
+  get reply(): MessageDef<AppNamespaceAddDelV2ReplyInput, AppNamespaceAddDelV2Reply> { return AppNamespaceAddDelV2ReplyDef; },
   encode: encodeAppNamespaceAddDelV2,
   decode: decodeAppNamespaceAddDelV2,
 };
@@ -1885,7 +1885,7 @@ function decodeAppNamespaceAddDelV3(p: Uint8Array): AppNamespaceAddDelV3 {
 }
 
 /** MessageDef of app_namespace_add_del_v3: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AppNamespaceAddDelV3Def: MessageDef<AppNamespaceAddDelV3Input, AppNamespaceAddDelV3> = {
+export const AppNamespaceAddDelV3Def: MessageDef<AppNamespaceAddDelV3Input, AppNamespaceAddDelV3, MessageDef<AppNamespaceAddDelV3ReplyInput, AppNamespaceAddDelV3Reply>> = {
   name: 'app_namespace_add_del_v3',
   crc: '0x8a7e40a1',
   nameCrc: 'app_namespace_add_del_v3_8a7e40a1',
@@ -1893,7 +1893,7 @@ export const AppNamespaceAddDelV3Def: MessageDef<AppNamespaceAddDelV3Input, AppN
   kind: 'request',
   minSize: 163,
   fixedSize: false,
-  get reply(): MessageDef { return AppNamespaceAddDelV3ReplyDef; },
+  get reply(): MessageDef<AppNamespaceAddDelV3ReplyInput, AppNamespaceAddDelV3Reply> { return AppNamespaceAddDelV3ReplyDef; },
   encode: encodeAppNamespaceAddDelV3,
   decode: decodeAppNamespaceAddDelV3,
 };
@@ -2273,7 +2273,7 @@ function decodeSessionRuleAddDel(p: Uint8Array): SessionRuleAddDel {
 }
 
 /** MessageDef of session_rule_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionRuleAddDelDef: MessageDef<SessionRuleAddDelInput, SessionRuleAddDel> = {
+export const SessionRuleAddDelDef: MessageDef<SessionRuleAddDelInput, SessionRuleAddDel, MessageDef<SessionRuleAddDelReplyInput, SessionRuleAddDelReply>> = {
   name: 'session_rule_add_del',
   crc: '0x82a90af5',
   nameCrc: 'session_rule_add_del_82a90af5',
@@ -2281,7 +2281,7 @@ export const SessionRuleAddDelDef: MessageDef<SessionRuleAddDelInput, SessionRul
   kind: 'request',
   minSize: 128,
   fixedSize: true,
-  get reply(): MessageDef { return SessionRuleAddDelReplyDef; },
+  get reply(): MessageDef<SessionRuleAddDelReplyInput, SessionRuleAddDelReply> { return SessionRuleAddDelReplyDef; },
   encode: encodeSessionRuleAddDel,
   decode: decodeSessionRuleAddDel,
 };
@@ -2390,7 +2390,7 @@ function decodeSessionRulesDump(p: Uint8Array): SessionRulesDump {
 }
 
 /** MessageDef of session_rules_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionRulesDumpDef: MessageDef<SessionRulesDumpInput, SessionRulesDump> = {
+export const SessionRulesDumpDef: MessageDef<SessionRulesDumpInput, SessionRulesDump, MessageDef<SessionRulesDetailsInput, SessionRulesDetails>> = {
   name: 'session_rules_dump',
   crc: '0x51077d14',
   nameCrc: 'session_rules_dump_51077d14',
@@ -2398,7 +2398,7 @@ export const SessionRulesDumpDef: MessageDef<SessionRulesDumpInput, SessionRules
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SessionRulesDetailsDef; },
+  get reply(): MessageDef<SessionRulesDetailsInput, SessionRulesDetails> { return SessionRulesDetailsDef; },
   stream: true,
   encode: encodeSessionRulesDump,
   decode: decodeSessionRulesDump,
@@ -2623,7 +2623,7 @@ function decodeSessionRulesV2Dump(p: Uint8Array): SessionRulesV2Dump {
 }
 
 /** MessageDef of session_rules_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionRulesV2DumpDef: MessageDef<SessionRulesV2DumpInput, SessionRulesV2Dump> = {
+export const SessionRulesV2DumpDef: MessageDef<SessionRulesV2DumpInput, SessionRulesV2Dump, MessageDef<SessionRulesV2DetailsInput, SessionRulesV2Details>> = {
   name: 'session_rules_v2_dump',
   crc: '0x51077d14',
   nameCrc: 'session_rules_v2_dump_51077d14',
@@ -2631,7 +2631,7 @@ export const SessionRulesV2DumpDef: MessageDef<SessionRulesV2DumpInput, SessionR
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SessionRulesV2DetailsDef; },
+  get reply(): MessageDef<SessionRulesV2DetailsInput, SessionRulesV2Details> { return SessionRulesV2DetailsDef; },
   stream: true,
   encode: encodeSessionRulesV2Dump,
   decode: decodeSessionRulesV2Dump,
@@ -2955,7 +2955,7 @@ function decodeSessionSdlAddDel(p: Uint8Array): SessionSdlAddDel {
 }
 
 /** MessageDef of session_sdl_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSdlAddDelDef: MessageDef<SessionSdlAddDelInput, SessionSdlAddDel> = {
+export const SessionSdlAddDelDef: MessageDef<SessionSdlAddDelInput, SessionSdlAddDel, MessageDef<SessionSdlAddDelReplyInput, SessionSdlAddDelReply>> = {
   name: 'session_sdl_add_del',
   crc: '0xfaeb89fc',
   nameCrc: 'session_sdl_add_del_faeb89fc',
@@ -2963,7 +2963,7 @@ export const SessionSdlAddDelDef: MessageDef<SessionSdlAddDelInput, SessionSdlAd
   kind: 'request',
   minSize: 19,
   fixedSize: false,
-  get reply(): MessageDef { return SessionSdlAddDelReplyDef; },
+  get reply(): MessageDef<SessionSdlAddDelReplyInput, SessionSdlAddDelReply> { return SessionSdlAddDelReplyDef; },
   encode: encodeSessionSdlAddDel,
   decode: decodeSessionSdlAddDel,
 };
@@ -3142,7 +3142,7 @@ function decodeSessionSdlAddDelV2(p: Uint8Array): SessionSdlAddDelV2 {
 }
 
 /** MessageDef of session_sdl_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSdlAddDelV2Def: MessageDef<SessionSdlAddDelV2Input, SessionSdlAddDelV2> = {
+export const SessionSdlAddDelV2Def: MessageDef<SessionSdlAddDelV2Input, SessionSdlAddDelV2, MessageDef<SessionSdlAddDelV2ReplyInput, SessionSdlAddDelV2Reply>> = {
   name: 'session_sdl_add_del_v2',
   crc: '0x7f89d3fa',
   nameCrc: 'session_sdl_add_del_v2_7f89d3fa',
@@ -3150,7 +3150,7 @@ export const SessionSdlAddDelV2Def: MessageDef<SessionSdlAddDelV2Input, SessionS
   kind: 'request',
   minSize: 19,
   fixedSize: false,
-  get reply(): MessageDef { return SessionSdlAddDelV2ReplyDef; },
+  get reply(): MessageDef<SessionSdlAddDelV2ReplyInput, SessionSdlAddDelV2Reply> { return SessionSdlAddDelV2ReplyDef; },
   encode: encodeSessionSdlAddDelV2,
   decode: decodeSessionSdlAddDelV2,
 };
@@ -3259,7 +3259,7 @@ function decodeSessionSdlDump(p: Uint8Array): SessionSdlDump {
 }
 
 /** MessageDef of session_sdl_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSdlDumpDef: MessageDef<SessionSdlDumpInput, SessionSdlDump> = {
+export const SessionSdlDumpDef: MessageDef<SessionSdlDumpInput, SessionSdlDump, MessageDef<SessionSdlDetailsInput, SessionSdlDetails>> = {
   name: 'session_sdl_dump',
   crc: '0x51077d14',
   nameCrc: 'session_sdl_dump_51077d14',
@@ -3267,7 +3267,7 @@ export const SessionSdlDumpDef: MessageDef<SessionSdlDumpInput, SessionSdlDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SessionSdlDetailsDef; },
+  get reply(): MessageDef<SessionSdlDetailsInput, SessionSdlDetails> { return SessionSdlDetailsDef; },
   stream: true,
   encode: encodeSessionSdlDump,
   decode: decodeSessionSdlDump,
@@ -3428,7 +3428,7 @@ function decodeSessionSdlV2Dump(p: Uint8Array): SessionSdlV2Dump {
 }
 
 /** MessageDef of session_sdl_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSdlV2DumpDef: MessageDef<SessionSdlV2DumpInput, SessionSdlV2Dump> = {
+export const SessionSdlV2DumpDef: MessageDef<SessionSdlV2DumpInput, SessionSdlV2Dump, MessageDef<SessionSdlV2DetailsInput, SessionSdlV2Details>> = {
   name: 'session_sdl_v2_dump',
   crc: '0x51077d14',
   nameCrc: 'session_sdl_v2_dump_51077d14',
@@ -3436,7 +3436,7 @@ export const SessionSdlV2DumpDef: MessageDef<SessionSdlV2DumpInput, SessionSdlV2
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SessionSdlV2DetailsDef; },
+  get reply(): MessageDef<SessionSdlV2DetailsInput, SessionSdlV2Details> { return SessionSdlV2DetailsDef; },
   stream: true,
   encode: encodeSessionSdlV2Dump,
   decode: decodeSessionSdlV2Dump,
@@ -3597,7 +3597,7 @@ function decodeSessionSdlV3Dump(p: Uint8Array): SessionSdlV3Dump {
 }
 
 /** MessageDef of session_sdl_v3_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SessionSdlV3DumpDef: MessageDef<SessionSdlV3DumpInput, SessionSdlV3Dump> = {
+export const SessionSdlV3DumpDef: MessageDef<SessionSdlV3DumpInput, SessionSdlV3Dump, MessageDef<SessionSdlV3DetailsInput, SessionSdlV3Details>> = {
   name: 'session_sdl_v3_dump',
   crc: '0x51077d14',
   nameCrc: 'session_sdl_v3_dump_51077d14',
@@ -3605,7 +3605,7 @@ export const SessionSdlV3DumpDef: MessageDef<SessionSdlV3DumpInput, SessionSdlV3
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SessionSdlV3DetailsDef; },
+  get reply(): MessageDef<SessionSdlV3DetailsInput, SessionSdlV3Details> { return SessionSdlV3DetailsDef; },
   stream: true,
   encode: encodeSessionSdlV3Dump,
   decode: decodeSessionSdlV3Dump,

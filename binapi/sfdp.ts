@@ -69,7 +69,7 @@ function decodeSfdpTenantAddDel(p: Uint8Array): SfdpTenantAddDel {
 }
 
 /** MessageDef of sfdp_tenant_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpTenantAddDelDef: MessageDef<SfdpTenantAddDelInput, SfdpTenantAddDel> = {
+export const SfdpTenantAddDelDef: MessageDef<SfdpTenantAddDelInput, SfdpTenantAddDel, MessageDef<SfdpTenantAddDelReplyInput, SfdpTenantAddDelReply>> = {
   name: 'sfdp_tenant_add_del',
   crc: '0xf03b121c',
   nameCrc: 'sfdp_tenant_add_del_f03b121c',
@@ -77,7 +77,7 @@ export const SfdpTenantAddDelDef: MessageDef<SfdpTenantAddDelInput, SfdpTenantAd
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpTenantAddDelReplyDef; },
+  get reply(): MessageDef<SfdpTenantAddDelReplyInput, SfdpTenantAddDelReply> { return SfdpTenantAddDelReplyDef; },
   encode: encodeSfdpTenantAddDel,
   decode: decodeSfdpTenantAddDel,
 };
@@ -230,7 +230,7 @@ function decodeSfdpSetServices(p: Uint8Array): SfdpSetServices {
 }
 
 /** MessageDef of sfdp_set_services: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpSetServicesDef: MessageDef<SfdpSetServicesInput, SfdpSetServices> = {
+export const SfdpSetServicesDef: MessageDef<SfdpSetServicesInput, SfdpSetServices, MessageDef<SfdpSetServicesReplyInput, SfdpSetServicesReply>> = {
   name: 'sfdp_set_services',
   crc: '0x6227a034',
   nameCrc: 'sfdp_set_services_6227a034',
@@ -238,7 +238,7 @@ export const SfdpSetServicesDef: MessageDef<SfdpSetServicesInput, SfdpSetService
   kind: 'request',
   minSize: 16,
   fixedSize: false,
-  get reply(): MessageDef { return SfdpSetServicesReplyDef; },
+  get reply(): MessageDef<SfdpSetServicesReplyInput, SfdpSetServicesReply> { return SfdpSetServicesReplyDef; },
   encode: encodeSfdpSetServices,
   decode: decodeSfdpSetServices,
 };
@@ -341,7 +341,7 @@ function decodeSfdpSessionDump(p: Uint8Array): SfdpSessionDump {
 }
 
 /** MessageDef of sfdp_session_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpSessionDumpDef: MessageDef<SfdpSessionDumpInput, SfdpSessionDump> = {
+export const SfdpSessionDumpDef: MessageDef<SfdpSessionDumpInput, SfdpSessionDump, MessageDef<SfdpSessionDetailsInput, SfdpSessionDetails>> = {
   name: 'sfdp_session_dump',
   crc: '0x51077d14',
   nameCrc: 'sfdp_session_dump_51077d14',
@@ -349,7 +349,7 @@ export const SfdpSessionDumpDef: MessageDef<SfdpSessionDumpInput, SfdpSessionDum
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpSessionDetailsDef; },
+  get reply(): MessageDef<SfdpSessionDetailsInput, SfdpSessionDetails> { return SfdpSessionDetailsDef; },
   stream: true,
   encode: encodeSfdpSessionDump,
   decode: decodeSfdpSessionDump,
@@ -610,7 +610,7 @@ function decodeSfdpKillSession(p: Uint8Array): SfdpKillSession {
 }
 
 /** MessageDef of sfdp_kill_session: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpKillSessionDef: MessageDef<SfdpKillSessionInput, SfdpKillSession> = {
+export const SfdpKillSessionDef: MessageDef<SfdpKillSessionInput, SfdpKillSession, MessageDef<SfdpKillSessionReplyInput, SfdpKillSessionReply>> = {
   name: 'sfdp_kill_session',
   crc: '0x1a16d196',
   nameCrc: 'sfdp_kill_session_1a16d196',
@@ -618,7 +618,7 @@ export const SfdpKillSessionDef: MessageDef<SfdpKillSessionInput, SfdpKillSessio
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpKillSessionReplyDef; },
+  get reply(): MessageDef<SfdpKillSessionReplyInput, SfdpKillSessionReply> { return SfdpKillSessionReplyDef; },
   encode: encodeSfdpKillSession,
   decode: decodeSfdpKillSession,
 };
@@ -721,7 +721,7 @@ function decodeSfdpTenantDump(p: Uint8Array): SfdpTenantDump {
 }
 
 /** MessageDef of sfdp_tenant_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpTenantDumpDef: MessageDef<SfdpTenantDumpInput, SfdpTenantDump> = {
+export const SfdpTenantDumpDef: MessageDef<SfdpTenantDumpInput, SfdpTenantDump, MessageDef<SfdpTenantDetailsInput, SfdpTenantDetails>> = {
   name: 'sfdp_tenant_dump',
   crc: '0x51077d14',
   nameCrc: 'sfdp_tenant_dump_51077d14',
@@ -729,7 +729,7 @@ export const SfdpTenantDumpDef: MessageDef<SfdpTenantDumpInput, SfdpTenantDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpTenantDetailsDef; },
+  get reply(): MessageDef<SfdpTenantDetailsInput, SfdpTenantDetails> { return SfdpTenantDetailsDef; },
   stream: true,
   encode: encodeSfdpTenantDump,
   decode: decodeSfdpTenantDump,
@@ -896,7 +896,7 @@ function decodeSfdpTimeoutDump(p: Uint8Array): SfdpTimeoutDump {
 }
 
 /** MessageDef of sfdp_timeout_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpTimeoutDumpDef: MessageDef<SfdpTimeoutDumpInput, SfdpTimeoutDump> = {
+export const SfdpTimeoutDumpDef: MessageDef<SfdpTimeoutDumpInput, SfdpTimeoutDump, MessageDef<SfdpTimeoutDetailsInput, SfdpTimeoutDetails>> = {
   name: 'sfdp_timeout_dump',
   crc: '0x09d55da7',
   nameCrc: 'sfdp_timeout_dump_09d55da7',
@@ -904,7 +904,7 @@ export const SfdpTimeoutDumpDef: MessageDef<SfdpTimeoutDumpInput, SfdpTimeoutDum
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpTimeoutDetailsDef; },
+  get reply(): MessageDef<SfdpTimeoutDetailsInput, SfdpTimeoutDetails> { return SfdpTimeoutDetailsDef; },
   stream: true,
   encode: encodeSfdpTimeoutDump,
   decode: decodeSfdpTimeoutDump,
@@ -1043,7 +1043,7 @@ function decodeSfdpSetTimeout(p: Uint8Array): SfdpSetTimeout {
 }
 
 /** MessageDef of sfdp_set_timeout: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpSetTimeoutDef: MessageDef<SfdpSetTimeoutInput, SfdpSetTimeout> = {
+export const SfdpSetTimeoutDef: MessageDef<SfdpSetTimeoutInput, SfdpSetTimeout, MessageDef<SfdpSetTimeoutReplyInput, SfdpSetTimeoutReply>> = {
   name: 'sfdp_set_timeout',
   crc: '0x39b82486',
   nameCrc: 'sfdp_set_timeout_39b82486',
@@ -1051,7 +1051,7 @@ export const SfdpSetTimeoutDef: MessageDef<SfdpSetTimeoutInput, SfdpSetTimeout> 
   kind: 'request',
   minSize: 22,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpSetTimeoutReplyDef; },
+  get reply(): MessageDef<SfdpSetTimeoutReplyInput, SfdpSetTimeoutReply> { return SfdpSetTimeoutReplyDef; },
   encode: encodeSfdpSetTimeout,
   decode: decodeSfdpSetTimeout,
 };
@@ -1175,7 +1175,7 @@ function decodeSfdpSetSpNode(p: Uint8Array): SfdpSetSpNode {
 }
 
 /** MessageDef of sfdp_set_sp_node: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpSetSpNodeDef: MessageDef<SfdpSetSpNodeInput, SfdpSetSpNode> = {
+export const SfdpSetSpNodeDef: MessageDef<SfdpSetSpNodeInput, SfdpSetSpNode, MessageDef<SfdpSetSpNodeReplyInput, SfdpSetSpNodeReply>> = {
   name: 'sfdp_set_sp_node',
   crc: '0xe721277f',
   nameCrc: 'sfdp_set_sp_node_e721277f',
@@ -1183,7 +1183,7 @@ export const SfdpSetSpNodeDef: MessageDef<SfdpSetSpNodeInput, SfdpSetSpNode> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpSetSpNodeReplyDef; },
+  get reply(): MessageDef<SfdpSetSpNodeReplyInput, SfdpSetSpNodeReply> { return SfdpSetSpNodeReplyDef; },
   encode: encodeSfdpSetSpNode,
   decode: decodeSfdpSetSpNode,
 };
@@ -1307,7 +1307,7 @@ function decodeSfdpSetIcmpErrorNode(p: Uint8Array): SfdpSetIcmpErrorNode {
 }
 
 /** MessageDef of sfdp_set_icmp_error_node: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpSetIcmpErrorNodeDef: MessageDef<SfdpSetIcmpErrorNodeInput, SfdpSetIcmpErrorNode> = {
+export const SfdpSetIcmpErrorNodeDef: MessageDef<SfdpSetIcmpErrorNodeInput, SfdpSetIcmpErrorNode, MessageDef<SfdpSetIcmpErrorNodeReplyInput, SfdpSetIcmpErrorNodeReply>> = {
   name: 'sfdp_set_icmp_error_node',
   crc: '0x90d10424',
   nameCrc: 'sfdp_set_icmp_error_node_90d10424',
@@ -1315,7 +1315,7 @@ export const SfdpSetIcmpErrorNodeDef: MessageDef<SfdpSetIcmpErrorNodeInput, Sfdp
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpSetIcmpErrorNodeReplyDef; },
+  get reply(): MessageDef<SfdpSetIcmpErrorNodeReplyInput, SfdpSetIcmpErrorNodeReply> { return SfdpSetIcmpErrorNodeReplyDef; },
   encode: encodeSfdpSetIcmpErrorNode,
   decode: decodeSfdpSetIcmpErrorNode,
 };
@@ -1418,7 +1418,7 @@ function decodeSfdpServiceDump(p: Uint8Array): SfdpServiceDump {
 }
 
 /** MessageDef of sfdp_service_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SfdpServiceDumpDef: MessageDef<SfdpServiceDumpInput, SfdpServiceDump> = {
+export const SfdpServiceDumpDef: MessageDef<SfdpServiceDumpInput, SfdpServiceDump, MessageDef<SfdpServiceDetailsInput, SfdpServiceDetails>> = {
   name: 'sfdp_service_dump',
   crc: '0x51077d14',
   nameCrc: 'sfdp_service_dump_51077d14',
@@ -1426,7 +1426,7 @@ export const SfdpServiceDumpDef: MessageDef<SfdpServiceDumpInput, SfdpServiceDum
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SfdpServiceDetailsDef; },
+  get reply(): MessageDef<SfdpServiceDetailsInput, SfdpServiceDetails> { return SfdpServiceDetailsDef; },
   stream: true,
   encode: encodeSfdpServiceDump,
   decode: decodeSfdpServiceDump,

@@ -185,7 +185,7 @@ function decodeSrLocalsidAddDel(p: Uint8Array): SrLocalsidAddDel {
 }
 
 /** MessageDef of sr_localsid_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrLocalsidAddDelDef: MessageDef<SrLocalsidAddDelInput, SrLocalsidAddDel> = {
+export const SrLocalsidAddDelDef: MessageDef<SrLocalsidAddDelInput, SrLocalsidAddDel, MessageDef<SrLocalsidAddDelReplyInput, SrLocalsidAddDelReply>> = {
   name: 'sr_localsid_add_del',
   crc: '0x5a36c324',
   nameCrc: 'sr_localsid_add_del_5a36c324',
@@ -193,7 +193,7 @@ export const SrLocalsidAddDelDef: MessageDef<SrLocalsidAddDelInput, SrLocalsidAd
   kind: 'request',
   minSize: 58,
   fixedSize: true,
-  get reply(): MessageDef { return SrLocalsidAddDelReplyDef; },
+  get reply(): MessageDef<SrLocalsidAddDelReplyInput, SrLocalsidAddDelReply> { return SrLocalsidAddDelReplyDef; },
   encode: encodeSrLocalsidAddDel,
   decode: decodeSrLocalsidAddDel,
 };
@@ -407,7 +407,7 @@ function decodeSrLocalsidAddDelV2(p: Uint8Array): SrLocalsidAddDelV2 {
 }
 
 /** MessageDef of sr_localsid_add_del_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrLocalsidAddDelV2Def: MessageDef<SrLocalsidAddDelV2Input, SrLocalsidAddDelV2> = {
+export const SrLocalsidAddDelV2Def: MessageDef<SrLocalsidAddDelV2Input, SrLocalsidAddDelV2, MessageDef<SrLocalsidAddDelV2ReplyInput, SrLocalsidAddDelV2Reply>> = {
   name: 'sr_localsid_add_del_v2',
   crc: '0x8da7805a',
   nameCrc: 'sr_localsid_add_del_v2_8da7805a',
@@ -415,7 +415,7 @@ export const SrLocalsidAddDelV2Def: MessageDef<SrLocalsidAddDelV2Input, SrLocals
   kind: 'request',
   minSize: 61,
   fixedSize: true,
-  get reply(): MessageDef { return SrLocalsidAddDelV2ReplyDef; },
+  get reply(): MessageDef<SrLocalsidAddDelV2ReplyInput, SrLocalsidAddDelV2Reply> { return SrLocalsidAddDelV2ReplyDef; },
   encode: encodeSrLocalsidAddDelV2,
   decode: decodeSrLocalsidAddDelV2,
 };
@@ -587,7 +587,7 @@ function decodeSrPolicyAdd(p: Uint8Array): SrPolicyAdd {
 }
 
 /** MessageDef of sr_policy_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPolicyAddDef: MessageDef<SrPolicyAddInput, SrPolicyAdd> = {
+export const SrPolicyAddDef: MessageDef<SrPolicyAddInput, SrPolicyAdd, MessageDef<SrPolicyAddReplyInput, SrPolicyAddReply>> = {
   name: 'sr_policy_add',
   crc: '0x44ac92e8',
   nameCrc: 'sr_policy_add_44ac92e8',
@@ -595,7 +595,7 @@ export const SrPolicyAddDef: MessageDef<SrPolicyAddInput, SrPolicyAdd> = {
   kind: 'request',
   minSize: 297,
   fixedSize: true,
-  get reply(): MessageDef { return SrPolicyAddReplyDef; },
+  get reply(): MessageDef<SrPolicyAddReplyInput, SrPolicyAddReply> { return SrPolicyAddReplyDef; },
   encode: encodeSrPolicyAdd,
   decode: decodeSrPolicyAdd,
 };
@@ -775,7 +775,7 @@ function decodeSrPolicyMod(p: Uint8Array): SrPolicyMod {
 }
 
 /** MessageDef of sr_policy_mod: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPolicyModDef: MessageDef<SrPolicyModInput, SrPolicyMod> = {
+export const SrPolicyModDef: MessageDef<SrPolicyModInput, SrPolicyMod, MessageDef<SrPolicyModReplyInput, SrPolicyModReply>> = {
   name: 'sr_policy_mod',
   crc: '0xb97bb56e',
   nameCrc: 'sr_policy_mod_b97bb56e',
@@ -783,7 +783,7 @@ export const SrPolicyModDef: MessageDef<SrPolicyModInput, SrPolicyMod> = {
   kind: 'request',
   minSize: 304,
   fixedSize: true,
-  get reply(): MessageDef { return SrPolicyModReplyDef; },
+  get reply(): MessageDef<SrPolicyModReplyInput, SrPolicyModReply> { return SrPolicyModReplyDef; },
   encode: encodeSrPolicyMod,
   decode: decodeSrPolicyMod,
 };
@@ -963,7 +963,7 @@ function decodeSrPolicyAddV2(p: Uint8Array): SrPolicyAddV2 {
 }
 
 /** MessageDef of sr_policy_add_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPolicyAddV2Def: MessageDef<SrPolicyAddV2Input, SrPolicyAddV2> = {
+export const SrPolicyAddV2Def: MessageDef<SrPolicyAddV2Input, SrPolicyAddV2, MessageDef<SrPolicyAddV2ReplyInput, SrPolicyAddV2Reply>> = {
   name: 'sr_policy_add_v2',
   crc: '0xf6297f36',
   nameCrc: 'sr_policy_add_v2_f6297f36',
@@ -971,7 +971,7 @@ export const SrPolicyAddV2Def: MessageDef<SrPolicyAddV2Input, SrPolicyAddV2> = {
   kind: 'request',
   minSize: 313,
   fixedSize: true,
-  get reply(): MessageDef { return SrPolicyAddV2ReplyDef; },
+  get reply(): MessageDef<SrPolicyAddV2ReplyInput, SrPolicyAddV2Reply> { return SrPolicyAddV2ReplyDef; },
   encode: encodeSrPolicyAddV2,
   decode: decodeSrPolicyAddV2,
 };
@@ -1159,7 +1159,7 @@ function decodeSrPolicyModV2(p: Uint8Array): SrPolicyModV2 {
 }
 
 /** MessageDef of sr_policy_mod_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPolicyModV2Def: MessageDef<SrPolicyModV2Input, SrPolicyModV2> = {
+export const SrPolicyModV2Def: MessageDef<SrPolicyModV2Input, SrPolicyModV2, MessageDef<SrPolicyModV2ReplyInput, SrPolicyModV2Reply>> = {
   name: 'sr_policy_mod_v2',
   crc: '0xc0544823',
   nameCrc: 'sr_policy_mod_v2_c0544823',
@@ -1167,7 +1167,7 @@ export const SrPolicyModV2Def: MessageDef<SrPolicyModV2Input, SrPolicyModV2> = {
   kind: 'request',
   minSize: 320,
   fixedSize: true,
-  get reply(): MessageDef { return SrPolicyModV2ReplyDef; },
+  get reply(): MessageDef<SrPolicyModV2ReplyInput, SrPolicyModV2Reply> { return SrPolicyModV2ReplyDef; },
   encode: encodeSrPolicyModV2,
   decode: decodeSrPolicyModV2,
 };
@@ -1292,7 +1292,7 @@ function decodeSrPolicyDel(p: Uint8Array): SrPolicyDel {
 }
 
 /** MessageDef of sr_policy_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPolicyDelDef: MessageDef<SrPolicyDelInput, SrPolicyDel> = {
+export const SrPolicyDelDef: MessageDef<SrPolicyDelInput, SrPolicyDel, MessageDef<SrPolicyDelReplyInput, SrPolicyDelReply>> = {
   name: 'sr_policy_del',
   crc: '0xcb4d48d5',
   nameCrc: 'sr_policy_del_cb4d48d5',
@@ -1300,7 +1300,7 @@ export const SrPolicyDelDef: MessageDef<SrPolicyDelInput, SrPolicyDel> = {
   kind: 'request',
   minSize: 30,
   fixedSize: true,
-  get reply(): MessageDef { return SrPolicyDelReplyDef; },
+  get reply(): MessageDef<SrPolicyDelReplyInput, SrPolicyDelReply> { return SrPolicyDelReplyDef; },
   encode: encodeSrPolicyDel,
   decode: decodeSrPolicyDel,
 };
@@ -1418,7 +1418,7 @@ function decodeSrSetEncapSource(p: Uint8Array): SrSetEncapSource {
 }
 
 /** MessageDef of sr_set_encap_source: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrSetEncapSourceDef: MessageDef<SrSetEncapSourceInput, SrSetEncapSource> = {
+export const SrSetEncapSourceDef: MessageDef<SrSetEncapSourceInput, SrSetEncapSource, MessageDef<SrSetEncapSourceReplyInput, SrSetEncapSourceReply>> = {
   name: 'sr_set_encap_source',
   crc: '0xd3bad5e1',
   nameCrc: 'sr_set_encap_source_d3bad5e1',
@@ -1426,7 +1426,7 @@ export const SrSetEncapSourceDef: MessageDef<SrSetEncapSourceInput, SrSetEncapSo
   kind: 'request',
   minSize: 26,
   fixedSize: true,
-  get reply(): MessageDef { return SrSetEncapSourceReplyDef; },
+  get reply(): MessageDef<SrSetEncapSourceReplyInput, SrSetEncapSourceReply> { return SrSetEncapSourceReplyDef; },
   encode: encodeSrSetEncapSource,
   decode: decodeSrSetEncapSource,
 };
@@ -1543,7 +1543,7 @@ function decodeSrSetEncapHopLimit(p: Uint8Array): SrSetEncapHopLimit {
 }
 
 /** MessageDef of sr_set_encap_hop_limit: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrSetEncapHopLimitDef: MessageDef<SrSetEncapHopLimitInput, SrSetEncapHopLimit> = {
+export const SrSetEncapHopLimitDef: MessageDef<SrSetEncapHopLimitInput, SrSetEncapHopLimit, MessageDef<SrSetEncapHopLimitReplyInput, SrSetEncapHopLimitReply>> = {
   name: 'sr_set_encap_hop_limit',
   crc: '0xaa75d7d0',
   nameCrc: 'sr_set_encap_hop_limit_aa75d7d0',
@@ -1551,7 +1551,7 @@ export const SrSetEncapHopLimitDef: MessageDef<SrSetEncapHopLimitInput, SrSetEnc
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return SrSetEncapHopLimitReplyDef; },
+  get reply(): MessageDef<SrSetEncapHopLimitReplyInput, SrSetEncapHopLimitReply> { return SrSetEncapHopLimitReplyDef; },
   encode: encodeSrSetEncapHopLimit,
   decode: decodeSrSetEncapHopLimit,
 };
@@ -1737,7 +1737,7 @@ function decodeSrSteeringAddDel(p: Uint8Array): SrSteeringAddDel {
 }
 
 /** MessageDef of sr_steering_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrSteeringAddDelDef: MessageDef<SrSteeringAddDelInput, SrSteeringAddDel> = {
+export const SrSteeringAddDelDef: MessageDef<SrSteeringAddDelInput, SrSteeringAddDel, MessageDef<SrSteeringAddDelReplyInput, SrSteeringAddDelReply>> = {
   name: 'sr_steering_add_del',
   crc: '0xe46b0a0f',
   nameCrc: 'sr_steering_add_del_e46b0a0f',
@@ -1745,7 +1745,7 @@ export const SrSteeringAddDelDef: MessageDef<SrSteeringAddDelInput, SrSteeringAd
   kind: 'request',
   minSize: 58,
   fixedSize: true,
-  get reply(): MessageDef { return SrSteeringAddDelReplyDef; },
+  get reply(): MessageDef<SrSteeringAddDelReplyInput, SrSteeringAddDelReply> { return SrSteeringAddDelReplyDef; },
   encode: encodeSrSteeringAddDel,
   decode: decodeSrSteeringAddDel,
 };
@@ -1854,7 +1854,7 @@ function decodeSrLocalsidsDump(p: Uint8Array): SrLocalsidsDump {
 }
 
 /** MessageDef of sr_localsids_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrLocalsidsDumpDef: MessageDef<SrLocalsidsDumpInput, SrLocalsidsDump> = {
+export const SrLocalsidsDumpDef: MessageDef<SrLocalsidsDumpInput, SrLocalsidsDump, MessageDef<SrLocalsidsDetailsInput, SrLocalsidsDetails>> = {
   name: 'sr_localsids_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_localsids_dump_51077d14',
@@ -1862,7 +1862,7 @@ export const SrLocalsidsDumpDef: MessageDef<SrLocalsidsDumpInput, SrLocalsidsDum
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrLocalsidsDetailsDef; },
+  get reply(): MessageDef<SrLocalsidsDetailsInput, SrLocalsidsDetails> { return SrLocalsidsDetailsDef; },
   stream: true,
   encode: encodeSrLocalsidsDump,
   decode: decodeSrLocalsidsDump,
@@ -2030,7 +2030,7 @@ function decodeSrLocalsidsWithPacketStatsDump(p: Uint8Array): SrLocalsidsWithPac
 }
 
 /** MessageDef of sr_localsids_with_packet_stats_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrLocalsidsWithPacketStatsDumpDef: MessageDef<SrLocalsidsWithPacketStatsDumpInput, SrLocalsidsWithPacketStatsDump> = {
+export const SrLocalsidsWithPacketStatsDumpDef: MessageDef<SrLocalsidsWithPacketStatsDumpInput, SrLocalsidsWithPacketStatsDump, MessageDef<SrLocalsidsWithPacketStatsDetailsInput, SrLocalsidsWithPacketStatsDetails>> = {
   name: 'sr_localsids_with_packet_stats_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_localsids_with_packet_stats_dump_51077d14',
@@ -2038,7 +2038,7 @@ export const SrLocalsidsWithPacketStatsDumpDef: MessageDef<SrLocalsidsWithPacket
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrLocalsidsWithPacketStatsDetailsDef; },
+  get reply(): MessageDef<SrLocalsidsWithPacketStatsDetailsInput, SrLocalsidsWithPacketStatsDetails> { return SrLocalsidsWithPacketStatsDetailsDef; },
   stream: true,
   encode: encodeSrLocalsidsWithPacketStatsDump,
   decode: decodeSrLocalsidsWithPacketStatsDump,
@@ -2234,7 +2234,7 @@ function decodeSrPoliciesDump(p: Uint8Array): SrPoliciesDump {
 }
 
 /** MessageDef of sr_policies_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPoliciesDumpDef: MessageDef<SrPoliciesDumpInput, SrPoliciesDump> = {
+export const SrPoliciesDumpDef: MessageDef<SrPoliciesDumpInput, SrPoliciesDump, MessageDef<SrPoliciesDetailsInput, SrPoliciesDetails>> = {
   name: 'sr_policies_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_policies_dump_51077d14',
@@ -2242,7 +2242,7 @@ export const SrPoliciesDumpDef: MessageDef<SrPoliciesDumpInput, SrPoliciesDump> 
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrPoliciesDetailsDef; },
+  get reply(): MessageDef<SrPoliciesDetailsInput, SrPoliciesDetails> { return SrPoliciesDetailsDef; },
   stream: true,
   encode: encodeSrPoliciesDump,
   decode: decodeSrPoliciesDump,
@@ -2423,7 +2423,7 @@ function decodeSrPoliciesV2Dump(p: Uint8Array): SrPoliciesV2Dump {
 }
 
 /** MessageDef of sr_policies_v2_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPoliciesV2DumpDef: MessageDef<SrPoliciesV2DumpInput, SrPoliciesV2Dump> = {
+export const SrPoliciesV2DumpDef: MessageDef<SrPoliciesV2DumpInput, SrPoliciesV2Dump, MessageDef<SrPoliciesV2DetailsInput, SrPoliciesV2Details>> = {
   name: 'sr_policies_v2_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_policies_v2_dump_51077d14',
@@ -2431,7 +2431,7 @@ export const SrPoliciesV2DumpDef: MessageDef<SrPoliciesV2DumpInput, SrPoliciesV2
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrPoliciesV2DetailsDef; },
+  get reply(): MessageDef<SrPoliciesV2DetailsInput, SrPoliciesV2Details> { return SrPoliciesV2DetailsDef; },
   stream: true,
   encode: encodeSrPoliciesV2Dump,
   decode: decodeSrPoliciesV2Dump,
@@ -2619,7 +2619,7 @@ function decodeSrPoliciesWithSlIndexDump(p: Uint8Array): SrPoliciesWithSlIndexDu
 }
 
 /** MessageDef of sr_policies_with_sl_index_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPoliciesWithSlIndexDumpDef: MessageDef<SrPoliciesWithSlIndexDumpInput, SrPoliciesWithSlIndexDump> = {
+export const SrPoliciesWithSlIndexDumpDef: MessageDef<SrPoliciesWithSlIndexDumpInput, SrPoliciesWithSlIndexDump, MessageDef<SrPoliciesWithSlIndexDetailsInput, SrPoliciesWithSlIndexDetails>> = {
   name: 'sr_policies_with_sl_index_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_policies_with_sl_index_dump_51077d14',
@@ -2627,7 +2627,7 @@ export const SrPoliciesWithSlIndexDumpDef: MessageDef<SrPoliciesWithSlIndexDumpI
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrPoliciesWithSlIndexDetailsDef; },
+  get reply(): MessageDef<SrPoliciesWithSlIndexDetailsInput, SrPoliciesWithSlIndexDetails> { return SrPoliciesWithSlIndexDetailsDef; },
   stream: true,
   encode: encodeSrPoliciesWithSlIndexDump,
   decode: decodeSrPoliciesWithSlIndexDump,
@@ -2811,7 +2811,7 @@ function decodeSrSteeringPolDump(p: Uint8Array): SrSteeringPolDump {
 }
 
 /** MessageDef of sr_steering_pol_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrSteeringPolDumpDef: MessageDef<SrSteeringPolDumpInput, SrSteeringPolDump> = {
+export const SrSteeringPolDumpDef: MessageDef<SrSteeringPolDumpInput, SrSteeringPolDump, MessageDef<SrSteeringPolDetailsInput, SrSteeringPolDetails>> = {
   name: 'sr_steering_pol_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_steering_pol_dump_51077d14',
@@ -2819,7 +2819,7 @@ export const SrSteeringPolDumpDef: MessageDef<SrSteeringPolDumpInput, SrSteering
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrSteeringPolDetailsDef; },
+  get reply(): MessageDef<SrSteeringPolDetailsInput, SrSteeringPolDetails> { return SrSteeringPolDetailsDef; },
   stream: true,
   encode: encodeSrSteeringPolDump,
   decode: decodeSrSteeringPolDump,

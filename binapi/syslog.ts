@@ -107,7 +107,7 @@ function decodeSyslogSetSender(p: Uint8Array): SyslogSetSender {
 }
 
 /** MessageDef of syslog_set_sender: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SyslogSetSenderDef: MessageDef<SyslogSetSenderInput, SyslogSetSender> = {
+export const SyslogSetSenderDef: MessageDef<SyslogSetSenderInput, SyslogSetSender, MessageDef<SyslogSetSenderReplyInput, SyslogSetSenderReply>> = {
   name: 'syslog_set_sender',
   crc: '0xb8011d0b',
   nameCrc: 'syslog_set_sender_b8011d0b',
@@ -115,7 +115,7 @@ export const SyslogSetSenderDef: MessageDef<SyslogSetSenderInput, SyslogSetSende
   kind: 'request',
   minSize: 28,
   fixedSize: true,
-  get reply(): MessageDef { return SyslogSetSenderReplyDef; },
+  get reply(): MessageDef<SyslogSetSenderReplyInput, SyslogSetSenderReply> { return SyslogSetSenderReplyDef; },
   encode: encodeSyslogSetSender,
   decode: decodeSyslogSetSender,
 };
@@ -224,7 +224,7 @@ function decodeSyslogGetSender(p: Uint8Array): SyslogGetSender {
 }
 
 /** MessageDef of syslog_get_sender: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SyslogGetSenderDef: MessageDef<SyslogGetSenderInput, SyslogGetSender> = {
+export const SyslogGetSenderDef: MessageDef<SyslogGetSenderInput, SyslogGetSender, MessageDef<SyslogGetSenderReplyInput, SyslogGetSenderReply>> = {
   name: 'syslog_get_sender',
   crc: '0x51077d14',
   nameCrc: 'syslog_get_sender_51077d14',
@@ -232,7 +232,7 @@ export const SyslogGetSenderDef: MessageDef<SyslogGetSenderInput, SyslogGetSende
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SyslogGetSenderReplyDef; },
+  get reply(): MessageDef<SyslogGetSenderReplyInput, SyslogGetSenderReply> { return SyslogGetSenderReplyDef; },
   encode: encodeSyslogGetSender,
   decode: decodeSyslogGetSender,
 };
@@ -395,7 +395,7 @@ function decodeSyslogSetFilter(p: Uint8Array): SyslogSetFilter {
 }
 
 /** MessageDef of syslog_set_filter: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SyslogSetFilterDef: MessageDef<SyslogSetFilterInput, SyslogSetFilter> = {
+export const SyslogSetFilterDef: MessageDef<SyslogSetFilterInput, SyslogSetFilter, MessageDef<SyslogSetFilterReplyInput, SyslogSetFilterReply>> = {
   name: 'syslog_set_filter',
   crc: '0x571348c3',
   nameCrc: 'syslog_set_filter_571348c3',
@@ -403,7 +403,7 @@ export const SyslogSetFilterDef: MessageDef<SyslogSetFilterInput, SyslogSetFilte
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SyslogSetFilterReplyDef; },
+  get reply(): MessageDef<SyslogSetFilterReplyInput, SyslogSetFilterReply> { return SyslogSetFilterReplyDef; },
   encode: encodeSyslogSetFilter,
   decode: decodeSyslogSetFilter,
 };
@@ -512,7 +512,7 @@ function decodeSyslogGetFilter(p: Uint8Array): SyslogGetFilter {
 }
 
 /** MessageDef of syslog_get_filter: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SyslogGetFilterDef: MessageDef<SyslogGetFilterInput, SyslogGetFilter> = {
+export const SyslogGetFilterDef: MessageDef<SyslogGetFilterInput, SyslogGetFilter, MessageDef<SyslogGetFilterReplyInput, SyslogGetFilterReply>> = {
   name: 'syslog_get_filter',
   crc: '0x51077d14',
   nameCrc: 'syslog_get_filter_51077d14',
@@ -520,7 +520,7 @@ export const SyslogGetFilterDef: MessageDef<SyslogGetFilterInput, SyslogGetFilte
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SyslogGetFilterReplyDef; },
+  get reply(): MessageDef<SyslogGetFilterReplyInput, SyslogGetFilterReply> { return SyslogGetFilterReplyDef; },
   encode: encodeSyslogGetFilter,
   decode: decodeSyslogGetFilter,
 };

@@ -120,7 +120,7 @@ function decodeTcpConfigureSrcAddresses(p: Uint8Array): TcpConfigureSrcAddresses
 }
 
 /** MessageDef of tcp_configure_src_addresses: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TcpConfigureSrcAddressesDef: MessageDef<TcpConfigureSrcAddressesInput, TcpConfigureSrcAddresses> = {
+export const TcpConfigureSrcAddressesDef: MessageDef<TcpConfigureSrcAddressesInput, TcpConfigureSrcAddresses, MessageDef<TcpConfigureSrcAddressesReplyInput, TcpConfigureSrcAddressesReply>> = {
   name: 'tcp_configure_src_addresses',
   crc: '0x67eede0d',
   nameCrc: 'tcp_configure_src_addresses_67eede0d',
@@ -128,7 +128,7 @@ export const TcpConfigureSrcAddressesDef: MessageDef<TcpConfigureSrcAddressesInp
   kind: 'request',
   minSize: 48,
   fixedSize: true,
-  get reply(): MessageDef { return TcpConfigureSrcAddressesReplyDef; },
+  get reply(): MessageDef<TcpConfigureSrcAddressesReplyInput, TcpConfigureSrcAddressesReply> { return TcpConfigureSrcAddressesReplyDef; },
   encode: encodeTcpConfigureSrcAddresses,
   decode: decodeTcpConfigureSrcAddresses,
 };

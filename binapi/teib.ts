@@ -127,7 +127,7 @@ function decodeTeibEntryAddDel(p: Uint8Array): TeibEntryAddDel {
 }
 
 /** MessageDef of teib_entry_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TeibEntryAddDelDef: MessageDef<TeibEntryAddDelInput, TeibEntryAddDel> = {
+export const TeibEntryAddDelDef: MessageDef<TeibEntryAddDelInput, TeibEntryAddDel, MessageDef<TeibEntryAddDelReplyInput, TeibEntryAddDelReply>> = {
   name: 'teib_entry_add_del',
   crc: '0x8016cfd2',
   nameCrc: 'teib_entry_add_del_8016cfd2',
@@ -135,7 +135,7 @@ export const TeibEntryAddDelDef: MessageDef<TeibEntryAddDelInput, TeibEntryAddDe
   kind: 'request',
   minSize: 53,
   fixedSize: true,
-  get reply(): MessageDef { return TeibEntryAddDelReplyDef; },
+  get reply(): MessageDef<TeibEntryAddDelReplyInput, TeibEntryAddDelReply> { return TeibEntryAddDelReplyDef; },
   encode: encodeTeibEntryAddDel,
   decode: decodeTeibEntryAddDel,
 };
@@ -238,7 +238,7 @@ function decodeTeibDump(p: Uint8Array): TeibDump {
 }
 
 /** MessageDef of teib_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TeibDumpDef: MessageDef<TeibDumpInput, TeibDump> = {
+export const TeibDumpDef: MessageDef<TeibDumpInput, TeibDump, MessageDef<TeibDetailsInput, TeibDetails>> = {
   name: 'teib_dump',
   crc: '0x51077d14',
   nameCrc: 'teib_dump_51077d14',
@@ -246,7 +246,7 @@ export const TeibDumpDef: MessageDef<TeibDumpInput, TeibDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return TeibDetailsDef; },
+  get reply(): MessageDef<TeibDetailsInput, TeibDetails> { return TeibDetailsDef; },
   stream: true,
   encode: encodeTeibDump,
   decode: decodeTeibDump,

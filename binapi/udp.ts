@@ -166,7 +166,7 @@ function decodeUdpEncapAdd(p: Uint8Array): UdpEncapAdd {
 }
 
 /** MessageDef of udp_encap_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const UdpEncapAddDef: MessageDef<UdpEncapAddInput, UdpEncapAdd> = {
+export const UdpEncapAddDef: MessageDef<UdpEncapAddInput, UdpEncapAdd, MessageDef<UdpEncapAddReplyInput, UdpEncapAddReply>> = {
   name: 'udp_encap_add',
   crc: '0xf74a60b1',
   nameCrc: 'udp_encap_add_f74a60b1',
@@ -174,7 +174,7 @@ export const UdpEncapAddDef: MessageDef<UdpEncapAddInput, UdpEncapAdd> = {
   kind: 'request',
   minSize: 56,
   fixedSize: true,
-  get reply(): MessageDef { return UdpEncapAddReplyDef; },
+  get reply(): MessageDef<UdpEncapAddReplyInput, UdpEncapAddReply> { return UdpEncapAddReplyDef; },
   encode: encodeUdpEncapAdd,
   decode: decodeUdpEncapAdd,
 };
@@ -306,7 +306,7 @@ function decodeUdpEncapDel(p: Uint8Array): UdpEncapDel {
 }
 
 /** MessageDef of udp_encap_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const UdpEncapDelDef: MessageDef<UdpEncapDelInput, UdpEncapDel> = {
+export const UdpEncapDelDef: MessageDef<UdpEncapDelInput, UdpEncapDel, MessageDef<UdpEncapDelReplyInput, UdpEncapDelReply>> = {
   name: 'udp_encap_del',
   crc: '0x3a91bde5',
   nameCrc: 'udp_encap_del_3a91bde5',
@@ -314,7 +314,7 @@ export const UdpEncapDelDef: MessageDef<UdpEncapDelInput, UdpEncapDel> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return UdpEncapDelReplyDef; },
+  get reply(): MessageDef<UdpEncapDelReplyInput, UdpEncapDelReply> { return UdpEncapDelReplyDef; },
   encode: encodeUdpEncapDel,
   decode: decodeUdpEncapDel,
 };
@@ -421,7 +421,7 @@ function decodeUdpEncapDump(p: Uint8Array): UdpEncapDump {
 }
 
 /** MessageDef of udp_encap_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const UdpEncapDumpDef: MessageDef<UdpEncapDumpInput, UdpEncapDump> = {
+export const UdpEncapDumpDef: MessageDef<UdpEncapDumpInput, UdpEncapDump, MessageDef<UdpEncapDetailsInput, UdpEncapDetails>> = {
   name: 'udp_encap_dump',
   crc: '0x51077d14',
   nameCrc: 'udp_encap_dump_51077d14',
@@ -429,7 +429,7 @@ export const UdpEncapDumpDef: MessageDef<UdpEncapDumpInput, UdpEncapDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return UdpEncapDetailsDef; },
+  get reply(): MessageDef<UdpEncapDetailsInput, UdpEncapDetails> { return UdpEncapDetailsDef; },
   stream: true,
   encode: encodeUdpEncapDump,
   decode: decodeUdpEncapDump,
@@ -614,7 +614,7 @@ function decodeUdpDecapAddDel(p: Uint8Array): UdpDecapAddDel {
 }
 
 /** MessageDef of udp_decap_add_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const UdpDecapAddDelDef: MessageDef<UdpDecapAddDelInput, UdpDecapAddDel> = {
+export const UdpDecapAddDelDef: MessageDef<UdpDecapAddDelInput, UdpDecapAddDel, MessageDef<UdpDecapAddDelReplyInput, UdpDecapAddDelReply>> = {
   name: 'udp_decap_add_del',
   crc: '0xd14a4f47',
   nameCrc: 'udp_decap_add_del_d14a4f47',
@@ -622,7 +622,7 @@ export const UdpDecapAddDelDef: MessageDef<UdpDecapAddDelInput, UdpDecapAddDel> 
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return UdpDecapAddDelReplyDef; },
+  get reply(): MessageDef<UdpDecapAddDelReplyInput, UdpDecapAddDelReply> { return UdpDecapAddDelReplyDef; },
   encode: encodeUdpDecapAddDel,
   decode: decodeUdpDecapAddDel,
 };

@@ -126,7 +126,7 @@ function decodeVirtioPciCreate(p: Uint8Array): VirtioPciCreate {
 }
 
 /** MessageDef of virtio_pci_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const VirtioPciCreateDef: MessageDef<VirtioPciCreateInput, VirtioPciCreate> = {
+export const VirtioPciCreateDef: MessageDef<VirtioPciCreateInput, VirtioPciCreate, MessageDef<VirtioPciCreateReplyInput, VirtioPciCreateReply>> = {
   name: 'virtio_pci_create',
   crc: '0x1944f8db',
   nameCrc: 'virtio_pci_create_1944f8db',
@@ -134,7 +134,7 @@ export const VirtioPciCreateDef: MessageDef<VirtioPciCreateInput, VirtioPciCreat
   kind: 'request',
   minSize: 32,
   fixedSize: true,
-  get reply(): MessageDef { return VirtioPciCreateReplyDef; },
+  get reply(): MessageDef<VirtioPciCreateReplyInput, VirtioPciCreateReply> { return VirtioPciCreateReplyDef; },
   encode: encodeVirtioPciCreate,
   decode: decodeVirtioPciCreate,
 };
@@ -307,7 +307,7 @@ function decodeVirtioPciCreateV2(p: Uint8Array): VirtioPciCreateV2 {
 }
 
 /** MessageDef of virtio_pci_create_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const VirtioPciCreateV2Def: MessageDef<VirtioPciCreateV2Input, VirtioPciCreateV2> = {
+export const VirtioPciCreateV2Def: MessageDef<VirtioPciCreateV2Input, VirtioPciCreateV2, MessageDef<VirtioPciCreateV2ReplyInput, VirtioPciCreateV2Reply>> = {
   name: 'virtio_pci_create_v2',
   crc: '0x5d096e1a',
   nameCrc: 'virtio_pci_create_v2_5d096e1a',
@@ -315,7 +315,7 @@ export const VirtioPciCreateV2Def: MessageDef<VirtioPciCreateV2Input, VirtioPciC
   kind: 'request',
   minSize: 34,
   fixedSize: true,
-  get reply(): MessageDef { return VirtioPciCreateV2ReplyDef; },
+  get reply(): MessageDef<VirtioPciCreateV2ReplyInput, VirtioPciCreateV2Reply> { return VirtioPciCreateV2ReplyDef; },
   encode: encodeVirtioPciCreateV2,
   decode: decodeVirtioPciCreateV2,
 };
@@ -446,7 +446,7 @@ function decodeVirtioPciDelete(p: Uint8Array): VirtioPciDelete {
 }
 
 /** MessageDef of virtio_pci_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const VirtioPciDeleteDef: MessageDef<VirtioPciDeleteInput, VirtioPciDelete> = {
+export const VirtioPciDeleteDef: MessageDef<VirtioPciDeleteInput, VirtioPciDelete, MessageDef<VirtioPciDeleteReplyInput, VirtioPciDeleteReply>> = {
   name: 'virtio_pci_delete',
   crc: '0xf9e6675e',
   nameCrc: 'virtio_pci_delete_f9e6675e',
@@ -454,7 +454,7 @@ export const VirtioPciDeleteDef: MessageDef<VirtioPciDeleteInput, VirtioPciDelet
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return VirtioPciDeleteReplyDef; },
+  get reply(): MessageDef<VirtioPciDeleteReplyInput, VirtioPciDeleteReply> { return VirtioPciDeleteReplyDef; },
   encode: encodeVirtioPciDelete,
   decode: decodeVirtioPciDelete,
 };
@@ -561,7 +561,7 @@ function decodeSwInterfaceVirtioPciDump(p: Uint8Array): SwInterfaceVirtioPciDump
 }
 
 /** MessageDef of sw_interface_virtio_pci_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceVirtioPciDumpDef: MessageDef<SwInterfaceVirtioPciDumpInput, SwInterfaceVirtioPciDump> = {
+export const SwInterfaceVirtioPciDumpDef: MessageDef<SwInterfaceVirtioPciDumpInput, SwInterfaceVirtioPciDump, MessageDef<SwInterfaceVirtioPciDetailsInput, SwInterfaceVirtioPciDetails>> = {
   name: 'sw_interface_virtio_pci_dump',
   crc: '0x51077d14',
   nameCrc: 'sw_interface_virtio_pci_dump_51077d14',
@@ -569,7 +569,7 @@ export const SwInterfaceVirtioPciDumpDef: MessageDef<SwInterfaceVirtioPciDumpInp
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceVirtioPciDetailsDef; },
+  get reply(): MessageDef<SwInterfaceVirtioPciDetailsInput, SwInterfaceVirtioPciDetails> { return SwInterfaceVirtioPciDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceVirtioPciDump,
   decode: decodeSwInterfaceVirtioPciDump,

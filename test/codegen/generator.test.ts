@@ -427,4 +427,10 @@ describe('input validation', () => {
     );
     expect(() => parseApiFile('plugins/bad.api.json', '{')).toThrow(/bad\.api\.json: not valid JSON/);
   });
+
+  it('refuses a variable array of a zero-size type (a hostile count could spin the decoder)', () => {
+    expect(
+      bad({ ...minimal, types: [['empty']], messages: [['m', ...HDR, ['vl_api_empty_t', 'e', 0], crc(1)]] }),
+    ).toThrow(/messages entry "m".*field e: variable array of a zero-size type/);
+  });
 });

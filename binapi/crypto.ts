@@ -69,7 +69,7 @@ function decodeCryptoSetAsyncDispatch(p: Uint8Array): CryptoSetAsyncDispatch {
 }
 
 /** MessageDef of crypto_set_async_dispatch: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CryptoSetAsyncDispatchDef: MessageDef<CryptoSetAsyncDispatchInput, CryptoSetAsyncDispatch> = {
+export const CryptoSetAsyncDispatchDef: MessageDef<CryptoSetAsyncDispatchInput, CryptoSetAsyncDispatch, MessageDef<CryptoSetAsyncDispatchReplyInput, CryptoSetAsyncDispatchReply>> = {
   name: 'crypto_set_async_dispatch',
   crc: '0x5ca4adc0',
   nameCrc: 'crypto_set_async_dispatch_5ca4adc0',
@@ -77,7 +77,7 @@ export const CryptoSetAsyncDispatchDef: MessageDef<CryptoSetAsyncDispatchInput, 
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return CryptoSetAsyncDispatchReplyDef; },
+  get reply(): MessageDef<CryptoSetAsyncDispatchReplyInput, CryptoSetAsyncDispatchReply> { return CryptoSetAsyncDispatchReplyDef; },
   encode: encodeCryptoSetAsyncDispatch,
   decode: decodeCryptoSetAsyncDispatch,
 };
@@ -194,7 +194,7 @@ function decodeCryptoSetAsyncDispatchV2(p: Uint8Array): CryptoSetAsyncDispatchV2
 }
 
 /** MessageDef of crypto_set_async_dispatch_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CryptoSetAsyncDispatchV2Def: MessageDef<CryptoSetAsyncDispatchV2Input, CryptoSetAsyncDispatchV2> = {
+export const CryptoSetAsyncDispatchV2Def: MessageDef<CryptoSetAsyncDispatchV2Input, CryptoSetAsyncDispatchV2, MessageDef<CryptoSetAsyncDispatchV2ReplyInput, CryptoSetAsyncDispatchV2Reply>> = {
   name: 'crypto_set_async_dispatch_v2',
   crc: '0x667d2d54',
   nameCrc: 'crypto_set_async_dispatch_v2_667d2d54',
@@ -202,7 +202,7 @@ export const CryptoSetAsyncDispatchV2Def: MessageDef<CryptoSetAsyncDispatchV2Inp
   kind: 'request',
   minSize: 12,
   fixedSize: true,
-  get reply(): MessageDef { return CryptoSetAsyncDispatchV2ReplyDef; },
+  get reply(): MessageDef<CryptoSetAsyncDispatchV2ReplyInput, CryptoSetAsyncDispatchV2Reply> { return CryptoSetAsyncDispatchV2ReplyDef; },
   encode: encodeCryptoSetAsyncDispatchV2,
   decode: decodeCryptoSetAsyncDispatchV2,
 };
@@ -333,7 +333,7 @@ function decodeCryptoSetHandler(p: Uint8Array): CryptoSetHandler {
 }
 
 /** MessageDef of crypto_set_handler: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CryptoSetHandlerDef: MessageDef<CryptoSetHandlerInput, CryptoSetHandler> = {
+export const CryptoSetHandlerDef: MessageDef<CryptoSetHandlerInput, CryptoSetHandler, MessageDef<CryptoSetHandlerReplyInput, CryptoSetHandlerReply>> = {
   name: 'crypto_set_handler',
   crc: '0xce9ad00d',
   nameCrc: 'crypto_set_handler_ce9ad00d',
@@ -341,7 +341,7 @@ export const CryptoSetHandlerDef: MessageDef<CryptoSetHandlerInput, CryptoSetHan
   kind: 'request',
   minSize: 60,
   fixedSize: true,
-  get reply(): MessageDef { return CryptoSetHandlerReplyDef; },
+  get reply(): MessageDef<CryptoSetHandlerReplyInput, CryptoSetHandlerReply> { return CryptoSetHandlerReplyDef; },
   encode: encodeCryptoSetHandler,
   decode: decodeCryptoSetHandler,
 };

@@ -102,7 +102,7 @@ function decodeDevAttach(p: Uint8Array): DevAttach {
 }
 
 /** MessageDef of dev_attach: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DevAttachDef: MessageDef<DevAttachInput, DevAttach> = {
+export const DevAttachDef: MessageDef<DevAttachInput, DevAttach, MessageDef<DevAttachReplyInput, DevAttachReply>> = {
   name: 'dev_attach',
   crc: '0x44b725fc',
   nameCrc: 'dev_attach_44b725fc',
@@ -110,7 +110,7 @@ export const DevAttachDef: MessageDef<DevAttachInput, DevAttach> = {
   kind: 'request',
   minSize: 82,
   fixedSize: false,
-  get reply(): MessageDef { return DevAttachReplyDef; },
+  get reply(): MessageDef<DevAttachReplyInput, DevAttachReply> { return DevAttachReplyDef; },
   encode: encodeDevAttach,
   decode: decodeDevAttach,
 };
@@ -248,7 +248,7 @@ function decodeDevDetach(p: Uint8Array): DevDetach {
 }
 
 /** MessageDef of dev_detach: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DevDetachDef: MessageDef<DevDetachInput, DevDetach> = {
+export const DevDetachDef: MessageDef<DevDetachInput, DevDetach, MessageDef<DevDetachReplyInput, DevDetachReply>> = {
   name: 'dev_detach',
   crc: '0xafae52d6',
   nameCrc: 'dev_detach_afae52d6',
@@ -256,7 +256,7 @@ export const DevDetachDef: MessageDef<DevDetachInput, DevDetach> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return DevDetachReplyDef; },
+  get reply(): MessageDef<DevDetachReplyInput, DevDetachReply> { return DevDetachReplyDef; },
   encode: encodeDevDetach,
   decode: decodeDevDetach,
 };
@@ -457,7 +457,7 @@ function decodeDevCreatePortIf(p: Uint8Array): DevCreatePortIf {
 }
 
 /** MessageDef of dev_create_port_if: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DevCreatePortIfDef: MessageDef<DevCreatePortIfInput, DevCreatePortIf> = {
+export const DevCreatePortIfDef: MessageDef<DevCreatePortIfInput, DevCreatePortIf, MessageDef<DevCreatePortIfReplyInput, DevCreatePortIfReply>> = {
   name: 'dev_create_port_if',
   crc: '0xdbdf06f3',
   nameCrc: 'dev_create_port_if_dbdf06f3',
@@ -465,7 +465,7 @@ export const DevCreatePortIfDef: MessageDef<DevCreatePortIfInput, DevCreatePortI
   kind: 'request',
   minSize: 64,
   fixedSize: false,
-  get reply(): MessageDef { return DevCreatePortIfReplyDef; },
+  get reply(): MessageDef<DevCreatePortIfReplyInput, DevCreatePortIfReply> { return DevCreatePortIfReplyDef; },
   encode: encodeDevCreatePortIf,
   decode: decodeDevCreatePortIf,
 };
@@ -610,7 +610,7 @@ function decodeDevRemovePortIf(p: Uint8Array): DevRemovePortIf {
 }
 
 /** MessageDef of dev_remove_port_if: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const DevRemovePortIfDef: MessageDef<DevRemovePortIfInput, DevRemovePortIf> = {
+export const DevRemovePortIfDef: MessageDef<DevRemovePortIfInput, DevRemovePortIf, MessageDef<DevRemovePortIfReplyInput, DevRemovePortIfReply>> = {
   name: 'dev_remove_port_if',
   crc: '0x529cb13f',
   nameCrc: 'dev_remove_port_if_529cb13f',
@@ -618,7 +618,7 @@ export const DevRemovePortIfDef: MessageDef<DevRemovePortIfInput, DevRemovePortI
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return DevRemovePortIfReplyDef; },
+  get reply(): MessageDef<DevRemovePortIfReplyInput, DevRemovePortIfReply> { return DevRemovePortIfReplyDef; },
   encode: encodeDevRemovePortIf,
   decode: decodeDevRemovePortIf,
 };

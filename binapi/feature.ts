@@ -83,7 +83,7 @@ function decodeFeatureEnableDisable(p: Uint8Array): FeatureEnableDisable {
 }
 
 /** MessageDef of feature_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FeatureEnableDisableDef: MessageDef<FeatureEnableDisableInput, FeatureEnableDisable> = {
+export const FeatureEnableDisableDef: MessageDef<FeatureEnableDisableInput, FeatureEnableDisable, MessageDef<FeatureEnableDisableReplyInput, FeatureEnableDisableReply>> = {
   name: 'feature_enable_disable',
   crc: '0x7531c862',
   nameCrc: 'feature_enable_disable_7531c862',
@@ -91,7 +91,7 @@ export const FeatureEnableDisableDef: MessageDef<FeatureEnableDisableInput, Feat
   kind: 'request',
   minSize: 143,
   fixedSize: true,
-  get reply(): MessageDef { return FeatureEnableDisableReplyDef; },
+  get reply(): MessageDef<FeatureEnableDisableReplyInput, FeatureEnableDisableReply> { return FeatureEnableDisableReplyDef; },
   encode: encodeFeatureEnableDisable,
   decode: decodeFeatureEnableDisable,
 };
@@ -215,7 +215,7 @@ function decodeFeatureIsEnabled(p: Uint8Array): FeatureIsEnabled {
 }
 
 /** MessageDef of feature_is_enabled: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FeatureIsEnabledDef: MessageDef<FeatureIsEnabledInput, FeatureIsEnabled> = {
+export const FeatureIsEnabledDef: MessageDef<FeatureIsEnabledInput, FeatureIsEnabled, MessageDef<FeatureIsEnabledReplyInput, FeatureIsEnabledReply>> = {
   name: 'feature_is_enabled',
   crc: '0x55db09e2',
   nameCrc: 'feature_is_enabled_55db09e2',
@@ -223,7 +223,7 @@ export const FeatureIsEnabledDef: MessageDef<FeatureIsEnabledInput, FeatureIsEna
   kind: 'request',
   minSize: 142,
   fixedSize: true,
-  get reply(): MessageDef { return FeatureIsEnabledReplyDef; },
+  get reply(): MessageDef<FeatureIsEnabledReplyInput, FeatureIsEnabledReply> { return FeatureIsEnabledReplyDef; },
   encode: encodeFeatureIsEnabled,
   decode: decodeFeatureIsEnabled,
 };

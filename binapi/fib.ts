@@ -79,7 +79,7 @@ function decodeFibSourceAdd(p: Uint8Array): FibSourceAdd {
 }
 
 /** MessageDef of fib_source_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FibSourceAddDef: MessageDef<FibSourceAddInput, FibSourceAdd> = {
+export const FibSourceAddDef: MessageDef<FibSourceAddInput, FibSourceAdd, MessageDef<FibSourceAddReplyInput, FibSourceAddReply>> = {
   name: 'fib_source_add',
   crc: '0xb3ac2aec',
   nameCrc: 'fib_source_add_b3ac2aec',
@@ -87,7 +87,7 @@ export const FibSourceAddDef: MessageDef<FibSourceAddInput, FibSourceAdd> = {
   kind: 'request',
   minSize: 76,
   fixedSize: true,
-  get reply(): MessageDef { return FibSourceAddReplyDef; },
+  get reply(): MessageDef<FibSourceAddReplyInput, FibSourceAddReply> { return FibSourceAddReplyDef; },
   encode: encodeFibSourceAdd,
   decode: decodeFibSourceAdd,
 };
@@ -197,7 +197,7 @@ function decodeFibSourceDump(p: Uint8Array): FibSourceDump {
 }
 
 /** MessageDef of fib_source_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FibSourceDumpDef: MessageDef<FibSourceDumpInput, FibSourceDump> = {
+export const FibSourceDumpDef: MessageDef<FibSourceDumpInput, FibSourceDump, MessageDef<FibSourceDetailsInput, FibSourceDetails>> = {
   name: 'fib_source_dump',
   crc: '0x51077d14',
   nameCrc: 'fib_source_dump_51077d14',
@@ -205,7 +205,7 @@ export const FibSourceDumpDef: MessageDef<FibSourceDumpInput, FibSourceDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return FibSourceDetailsDef; },
+  get reply(): MessageDef<FibSourceDetailsInput, FibSourceDetails> { return FibSourceDetailsDef; },
   stream: true,
   encode: encodeFibSourceDump,
   decode: decodeFibSourceDump,

@@ -69,7 +69,7 @@ function decodeFeatureGsoEnableDisable(p: Uint8Array): FeatureGsoEnableDisable {
 }
 
 /** MessageDef of feature_gso_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const FeatureGsoEnableDisableDef: MessageDef<FeatureGsoEnableDisableInput, FeatureGsoEnableDisable> = {
+export const FeatureGsoEnableDisableDef: MessageDef<FeatureGsoEnableDisableInput, FeatureGsoEnableDisable, MessageDef<FeatureGsoEnableDisableReplyInput, FeatureGsoEnableDisableReply>> = {
   name: 'feature_gso_enable_disable',
   crc: '0x5501adee',
   nameCrc: 'feature_gso_enable_disable_5501adee',
@@ -77,7 +77,7 @@ export const FeatureGsoEnableDisableDef: MessageDef<FeatureGsoEnableDisableInput
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return FeatureGsoEnableDisableReplyDef; },
+  get reply(): MessageDef<FeatureGsoEnableDisableReplyInput, FeatureGsoEnableDisableReply> { return FeatureGsoEnableDisableReplyDef; },
   encode: encodeFeatureGsoEnableDisable,
   decode: decodeFeatureGsoEnableDisable,
 };

@@ -95,7 +95,7 @@ function decodePgCreateInterface(p: Uint8Array): PgCreateInterface {
 }
 
 /** MessageDef of pg_create_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgCreateInterfaceDef: MessageDef<PgCreateInterfaceInput, PgCreateInterface> = {
+export const PgCreateInterfaceDef: MessageDef<PgCreateInterfaceInput, PgCreateInterface, MessageDef<PgCreateInterfaceReplyInput, PgCreateInterfaceReply>> = {
   name: 'pg_create_interface',
   crc: '0xb7c893d7',
   nameCrc: 'pg_create_interface_b7c893d7',
@@ -103,7 +103,7 @@ export const PgCreateInterfaceDef: MessageDef<PgCreateInterfaceInput, PgCreateIn
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return PgCreateInterfaceReplyDef; },
+  get reply(): MessageDef<PgCreateInterfaceReplyInput, PgCreateInterfaceReply> { return PgCreateInterfaceReplyDef; },
   encode: encodePgCreateInterface,
   decode: decodePgCreateInterface,
 };
@@ -179,7 +179,7 @@ function decodePgCreateInterfaceV2(p: Uint8Array): PgCreateInterfaceV2 {
 }
 
 /** MessageDef of pg_create_interface_v2: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgCreateInterfaceV2Def: MessageDef<PgCreateInterfaceV2Input, PgCreateInterfaceV2> = {
+export const PgCreateInterfaceV2Def: MessageDef<PgCreateInterfaceV2Input, PgCreateInterfaceV2, MessageDef<PgCreateInterfaceV2ReplyInput, PgCreateInterfaceV2Reply>> = {
   name: 'pg_create_interface_v2',
   crc: '0x8657466a',
   nameCrc: 'pg_create_interface_v2_8657466a',
@@ -187,7 +187,7 @@ export const PgCreateInterfaceV2Def: MessageDef<PgCreateInterfaceV2Input, PgCrea
   kind: 'request',
   minSize: 20,
   fixedSize: true,
-  get reply(): MessageDef { return PgCreateInterfaceV2ReplyDef; },
+  get reply(): MessageDef<PgCreateInterfaceV2ReplyInput, PgCreateInterfaceV2Reply> { return PgCreateInterfaceV2ReplyDef; },
   encode: encodePgCreateInterfaceV2,
   decode: decodePgCreateInterfaceV2,
 };
@@ -263,7 +263,7 @@ function decodePgCreateInterfaceV3(p: Uint8Array): PgCreateInterfaceV3 {
 }
 
 /** MessageDef of pg_create_interface_v3: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgCreateInterfaceV3Def: MessageDef<PgCreateInterfaceV3Input, PgCreateInterfaceV3> = {
+export const PgCreateInterfaceV3Def: MessageDef<PgCreateInterfaceV3Input, PgCreateInterfaceV3, MessageDef<PgCreateInterfaceV3ReplyInput, PgCreateInterfaceV3Reply>> = {
   name: 'pg_create_interface_v3',
   crc: '0xb2aac653',
   nameCrc: 'pg_create_interface_v3_b2aac653',
@@ -271,7 +271,7 @@ export const PgCreateInterfaceV3Def: MessageDef<PgCreateInterfaceV3Input, PgCrea
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return PgCreateInterfaceV3ReplyDef; },
+  get reply(): MessageDef<PgCreateInterfaceV3ReplyInput, PgCreateInterfaceV3Reply> { return PgCreateInterfaceV3ReplyDef; },
   encode: encodePgCreateInterfaceV3,
   decode: decodePgCreateInterfaceV3,
 };
@@ -525,7 +525,7 @@ function decodePgDeleteInterface(p: Uint8Array): PgDeleteInterface {
 }
 
 /** MessageDef of pg_delete_interface: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgDeleteInterfaceDef: MessageDef<PgDeleteInterfaceInput, PgDeleteInterface> = {
+export const PgDeleteInterfaceDef: MessageDef<PgDeleteInterfaceInput, PgDeleteInterface, MessageDef<PgDeleteInterfaceReplyInput, PgDeleteInterfaceReply>> = {
   name: 'pg_delete_interface',
   crc: '0xf9e6675e',
   nameCrc: 'pg_delete_interface_f9e6675e',
@@ -533,7 +533,7 @@ export const PgDeleteInterfaceDef: MessageDef<PgDeleteInterfaceInput, PgDeleteIn
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return PgDeleteInterfaceReplyDef; },
+  get reply(): MessageDef<PgDeleteInterfaceReplyInput, PgDeleteInterfaceReply> { return PgDeleteInterfaceReplyDef; },
   encode: encodePgDeleteInterface,
   decode: decodePgDeleteInterface,
 };
@@ -658,7 +658,7 @@ function decodePgInterfaceEnableDisableCoalesce(p: Uint8Array): PgInterfaceEnabl
 }
 
 /** MessageDef of pg_interface_enable_disable_coalesce: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgInterfaceEnableDisableCoalesceDef: MessageDef<PgInterfaceEnableDisableCoalesceInput, PgInterfaceEnableDisableCoalesce> = {
+export const PgInterfaceEnableDisableCoalesceDef: MessageDef<PgInterfaceEnableDisableCoalesceInput, PgInterfaceEnableDisableCoalesce, MessageDef<PgInterfaceEnableDisableCoalesceReplyInput, PgInterfaceEnableDisableCoalesceReply>> = {
   name: 'pg_interface_enable_disable_coalesce',
   crc: '0xa2ef99e7',
   nameCrc: 'pg_interface_enable_disable_coalesce_a2ef99e7',
@@ -666,7 +666,7 @@ export const PgInterfaceEnableDisableCoalesceDef: MessageDef<PgInterfaceEnableDi
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return PgInterfaceEnableDisableCoalesceReplyDef; },
+  get reply(): MessageDef<PgInterfaceEnableDisableCoalesceReplyInput, PgInterfaceEnableDisableCoalesceReply> { return PgInterfaceEnableDisableCoalesceReplyDef; },
   encode: encodePgInterfaceEnableDisableCoalesce,
   decode: decodePgInterfaceEnableDisableCoalesce,
 };
@@ -821,7 +821,7 @@ function decodePgCapture(p: Uint8Array): PgCapture {
 }
 
 /** MessageDef of pg_capture: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgCaptureDef: MessageDef<PgCaptureInput, PgCapture> = {
+export const PgCaptureDef: MessageDef<PgCaptureInput, PgCapture, MessageDef<PgCaptureReplyInput, PgCaptureReply>> = {
   name: 'pg_capture',
   crc: '0x3712fb6c',
   nameCrc: 'pg_capture_3712fb6c',
@@ -829,7 +829,7 @@ export const PgCaptureDef: MessageDef<PgCaptureInput, PgCapture> = {
   kind: 'request',
   minSize: 23,
   fixedSize: false,
-  get reply(): MessageDef { return PgCaptureReplyDef; },
+  get reply(): MessageDef<PgCaptureReplyInput, PgCaptureReply> { return PgCaptureReplyDef; },
   encode: encodePgCapture,
   decode: decodePgCapture,
 };
@@ -968,7 +968,7 @@ function decodePgEnableDisable(p: Uint8Array): PgEnableDisable {
 }
 
 /** MessageDef of pg_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PgEnableDisableDef: MessageDef<PgEnableDisableInput, PgEnableDisable> = {
+export const PgEnableDisableDef: MessageDef<PgEnableDisableInput, PgEnableDisable, MessageDef<PgEnableDisableReplyInput, PgEnableDisableReply>> = {
   name: 'pg_enable_disable',
   crc: '0x01f94f3a',
   nameCrc: 'pg_enable_disable_01f94f3a',
@@ -976,7 +976,7 @@ export const PgEnableDisableDef: MessageDef<PgEnableDisableInput, PgEnableDisabl
   kind: 'request',
   minSize: 15,
   fixedSize: false,
-  get reply(): MessageDef { return PgEnableDisableReplyDef; },
+  get reply(): MessageDef<PgEnableDisableReplyInput, PgEnableDisableReply> { return PgEnableDisableReplyDef; },
   encode: encodePgEnableDisable,
   decode: decodePgEnableDisable,
 };

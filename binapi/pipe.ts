@@ -69,7 +69,7 @@ function decodePipeCreate(p: Uint8Array): PipeCreate {
 }
 
 /** MessageDef of pipe_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PipeCreateDef: MessageDef<PipeCreateInput, PipeCreate> = {
+export const PipeCreateDef: MessageDef<PipeCreateInput, PipeCreate, MessageDef<PipeCreateReplyInput, PipeCreateReply>> = {
   name: 'pipe_create',
   crc: '0xbb263bd3',
   nameCrc: 'pipe_create_bb263bd3',
@@ -77,7 +77,7 @@ export const PipeCreateDef: MessageDef<PipeCreateInput, PipeCreate> = {
   kind: 'request',
   minSize: 15,
   fixedSize: true,
-  get reply(): MessageDef { return PipeCreateReplyDef; },
+  get reply(): MessageDef<PipeCreateReplyInput, PipeCreateReply> { return PipeCreateReplyDef; },
   encode: encodePipeCreate,
   decode: decodePipeCreate,
 };
@@ -225,7 +225,7 @@ function decodePipeDelete(p: Uint8Array): PipeDelete {
 }
 
 /** MessageDef of pipe_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PipeDeleteDef: MessageDef<PipeDeleteInput, PipeDelete> = {
+export const PipeDeleteDef: MessageDef<PipeDeleteInput, PipeDelete, MessageDef<PipeDeleteReplyInput, PipeDeleteReply>> = {
   name: 'pipe_delete',
   crc: '0xf9e6675e',
   nameCrc: 'pipe_delete_f9e6675e',
@@ -233,7 +233,7 @@ export const PipeDeleteDef: MessageDef<PipeDeleteInput, PipeDelete> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return PipeDeleteReplyDef; },
+  get reply(): MessageDef<PipeDeleteReplyInput, PipeDeleteReply> { return PipeDeleteReplyDef; },
   encode: encodePipeDelete,
   decode: decodePipeDelete,
 };
@@ -340,7 +340,7 @@ function decodePipeDump(p: Uint8Array): PipeDump {
 }
 
 /** MessageDef of pipe_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const PipeDumpDef: MessageDef<PipeDumpInput, PipeDump> = {
+export const PipeDumpDef: MessageDef<PipeDumpInput, PipeDump, MessageDef<PipeDetailsInput, PipeDetails>> = {
   name: 'pipe_dump',
   crc: '0x51077d14',
   nameCrc: 'pipe_dump_51077d14',
@@ -348,7 +348,7 @@ export const PipeDumpDef: MessageDef<PipeDumpInput, PipeDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return PipeDetailsDef; },
+  get reply(): MessageDef<PipeDetailsInput, PipeDetails> { return PipeDetailsDef; },
   stream: true,
   encode: encodePipeDump,
   decode: decodePipeDump,

@@ -81,7 +81,7 @@ function decodeIp6NdAddressAutoconfig(p: Uint8Array): Ip6NdAddressAutoconfig {
 }
 
 /** MessageDef of ip6_nd_address_autoconfig: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const Ip6NdAddressAutoconfigDef: MessageDef<Ip6NdAddressAutoconfigInput, Ip6NdAddressAutoconfig> = {
+export const Ip6NdAddressAutoconfigDef: MessageDef<Ip6NdAddressAutoconfigInput, Ip6NdAddressAutoconfig, MessageDef<Ip6NdAddressAutoconfigReplyInput, Ip6NdAddressAutoconfigReply>> = {
   name: 'ip6_nd_address_autoconfig',
   crc: '0x9e14a4a7',
   nameCrc: 'ip6_nd_address_autoconfig_9e14a4a7',
@@ -89,7 +89,7 @@ export const Ip6NdAddressAutoconfigDef: MessageDef<Ip6NdAddressAutoconfigInput, 
   kind: 'request',
   minSize: 16,
   fixedSize: true,
-  get reply(): MessageDef { return Ip6NdAddressAutoconfigReplyDef; },
+  get reply(): MessageDef<Ip6NdAddressAutoconfigReplyInput, Ip6NdAddressAutoconfigReply> { return Ip6NdAddressAutoconfigReplyDef; },
   encode: encodeIp6NdAddressAutoconfig,
   decode: decodeIp6NdAddressAutoconfig,
 };

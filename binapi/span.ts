@@ -95,7 +95,7 @@ function decodeSwInterfaceSpanEnableDisable(p: Uint8Array): SwInterfaceSpanEnabl
 }
 
 /** MessageDef of sw_interface_span_enable_disable: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSpanEnableDisableDef: MessageDef<SwInterfaceSpanEnableDisableInput, SwInterfaceSpanEnableDisable> = {
+export const SwInterfaceSpanEnableDisableDef: MessageDef<SwInterfaceSpanEnableDisableInput, SwInterfaceSpanEnableDisable, MessageDef<SwInterfaceSpanEnableDisableReplyInput, SwInterfaceSpanEnableDisableReply>> = {
   name: 'sw_interface_span_enable_disable',
   crc: '0x23ddd96b',
   nameCrc: 'sw_interface_span_enable_disable_23ddd96b',
@@ -103,7 +103,7 @@ export const SwInterfaceSpanEnableDisableDef: MessageDef<SwInterfaceSpanEnableDi
   kind: 'request',
   minSize: 23,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSpanEnableDisableReplyDef; },
+  get reply(): MessageDef<SwInterfaceSpanEnableDisableReplyInput, SwInterfaceSpanEnableDisableReply> { return SwInterfaceSpanEnableDisableReplyDef; },
   encode: encodeSwInterfaceSpanEnableDisable,
   decode: decodeSwInterfaceSpanEnableDisable,
 };
@@ -220,7 +220,7 @@ function decodeSwInterfaceSpanDump(p: Uint8Array): SwInterfaceSpanDump {
 }
 
 /** MessageDef of sw_interface_span_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceSpanDumpDef: MessageDef<SwInterfaceSpanDumpInput, SwInterfaceSpanDump> = {
+export const SwInterfaceSpanDumpDef: MessageDef<SwInterfaceSpanDumpInput, SwInterfaceSpanDump, MessageDef<SwInterfaceSpanDetailsInput, SwInterfaceSpanDetails>> = {
   name: 'sw_interface_span_dump',
   crc: '0xd6cf0c3d',
   nameCrc: 'sw_interface_span_dump_d6cf0c3d',
@@ -228,7 +228,7 @@ export const SwInterfaceSpanDumpDef: MessageDef<SwInterfaceSpanDumpInput, SwInte
   kind: 'request',
   minSize: 11,
   fixedSize: true,
-  get reply(): MessageDef { return SwInterfaceSpanDetailsDef; },
+  get reply(): MessageDef<SwInterfaceSpanDetailsInput, SwInterfaceSpanDetails> { return SwInterfaceSpanDetailsDef; },
   stream: true,
   encode: encodeSwInterfaceSpanDump,
   decode: decodeSwInterfaceSpanDump,

@@ -53,7 +53,7 @@ function decodeSrPtIfaceDump(p: Uint8Array): SrPtIfaceDump {
 }
 
 /** MessageDef of sr_pt_iface_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPtIfaceDumpDef: MessageDef<SrPtIfaceDumpInput, SrPtIfaceDump> = {
+export const SrPtIfaceDumpDef: MessageDef<SrPtIfaceDumpInput, SrPtIfaceDump, MessageDef<SrPtIfaceDetailsInput, SrPtIfaceDetails>> = {
   name: 'sr_pt_iface_dump',
   crc: '0x51077d14',
   nameCrc: 'sr_pt_iface_dump_51077d14',
@@ -61,7 +61,7 @@ export const SrPtIfaceDumpDef: MessageDef<SrPtIfaceDumpInput, SrPtIfaceDump> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return SrPtIfaceDetailsDef; },
+  get reply(): MessageDef<SrPtIfaceDetailsInput, SrPtIfaceDetails> { return SrPtIfaceDetailsDef; },
   stream: true,
   encode: encodeSrPtIfaceDump,
   decode: decodeSrPtIfaceDump,
@@ -239,7 +239,7 @@ function decodeSrPtIfaceAdd(p: Uint8Array): SrPtIfaceAdd {
 }
 
 /** MessageDef of sr_pt_iface_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPtIfaceAddDef: MessageDef<SrPtIfaceAddInput, SrPtIfaceAdd> = {
+export const SrPtIfaceAddDef: MessageDef<SrPtIfaceAddInput, SrPtIfaceAdd, MessageDef<SrPtIfaceAddReplyInput, SrPtIfaceAddReply>> = {
   name: 'sr_pt_iface_add',
   crc: '0x852c0cda',
   nameCrc: 'sr_pt_iface_add_852c0cda',
@@ -247,7 +247,7 @@ export const SrPtIfaceAddDef: MessageDef<SrPtIfaceAddInput, SrPtIfaceAdd> = {
   kind: 'request',
   minSize: 19,
   fixedSize: true,
-  get reply(): MessageDef { return SrPtIfaceAddReplyDef; },
+  get reply(): MessageDef<SrPtIfaceAddReplyInput, SrPtIfaceAddReply> { return SrPtIfaceAddReplyDef; },
   encode: encodeSrPtIfaceAdd,
   decode: decodeSrPtIfaceAdd,
 };
@@ -364,7 +364,7 @@ function decodeSrPtIfaceDel(p: Uint8Array): SrPtIfaceDel {
 }
 
 /** MessageDef of sr_pt_iface_del: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SrPtIfaceDelDef: MessageDef<SrPtIfaceDelInput, SrPtIfaceDel> = {
+export const SrPtIfaceDelDef: MessageDef<SrPtIfaceDelInput, SrPtIfaceDel, MessageDef<SrPtIfaceDelReplyInput, SrPtIfaceDelReply>> = {
   name: 'sr_pt_iface_del',
   crc: '0xf9e6675e',
   nameCrc: 'sr_pt_iface_del_f9e6675e',
@@ -372,7 +372,7 @@ export const SrPtIfaceDelDef: MessageDef<SrPtIfaceDelInput, SrPtIfaceDel> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return SrPtIfaceDelReplyDef; },
+  get reply(): MessageDef<SrPtIfaceDelReplyInput, SrPtIfaceDelReply> { return SrPtIfaceDelReplyDef; },
   encode: encodeSrPtIfaceDel,
   decode: decodeSrPtIfaceDel,
 };

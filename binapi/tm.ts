@@ -117,7 +117,7 @@ function decodeTmSysNodeAdd(p: Uint8Array): TmSysNodeAdd {
 }
 
 /** MessageDef of tm_sys_node_add: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeAddDef: MessageDef<TmSysNodeAddInput, TmSysNodeAdd> = {
+export const TmSysNodeAddDef: MessageDef<TmSysNodeAddInput, TmSysNodeAdd, MessageDef<TmSysNodeAddReplyInput, TmSysNodeAddReply>> = {
   name: 'tm_sys_node_add',
   crc: '0x0f60688a',
   nameCrc: 'tm_sys_node_add_0f60688a',
@@ -125,7 +125,7 @@ export const TmSysNodeAddDef: MessageDef<TmSysNodeAddInput, TmSysNodeAdd> = {
   kind: 'request',
   minSize: 102,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeAddReplyDef; },
+  get reply(): MessageDef<TmSysNodeAddReplyInput, TmSysNodeAddReply> { return TmSysNodeAddReplyDef; },
   encode: encodeTmSysNodeAdd,
   decode: decodeTmSysNodeAdd,
 };
@@ -251,7 +251,7 @@ function decodeTmSysNodeSuspend(p: Uint8Array): TmSysNodeSuspend {
 }
 
 /** MessageDef of tm_sys_node_suspend: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeSuspendDef: MessageDef<TmSysNodeSuspendInput, TmSysNodeSuspend> = {
+export const TmSysNodeSuspendDef: MessageDef<TmSysNodeSuspendInput, TmSysNodeSuspend, MessageDef<TmSysNodeSuspendReplyInput, TmSysNodeSuspendReply>> = {
   name: 'tm_sys_node_suspend',
   crc: '0x0cfbb348',
   nameCrc: 'tm_sys_node_suspend_0cfbb348',
@@ -259,7 +259,7 @@ export const TmSysNodeSuspendDef: MessageDef<TmSysNodeSuspendInput, TmSysNodeSus
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeSuspendReplyDef; },
+  get reply(): MessageDef<TmSysNodeSuspendReplyInput, TmSysNodeSuspendReply> { return TmSysNodeSuspendReplyDef; },
   encode: encodeTmSysNodeSuspend,
   decode: decodeTmSysNodeSuspend,
 };
@@ -385,7 +385,7 @@ function decodeTmSysNodeResume(p: Uint8Array): TmSysNodeResume {
 }
 
 /** MessageDef of tm_sys_node_resume: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeResumeDef: MessageDef<TmSysNodeResumeInput, TmSysNodeResume> = {
+export const TmSysNodeResumeDef: MessageDef<TmSysNodeResumeInput, TmSysNodeResume, MessageDef<TmSysNodeResumeReplyInput, TmSysNodeResumeReply>> = {
   name: 'tm_sys_node_resume',
   crc: '0x0cfbb348',
   nameCrc: 'tm_sys_node_resume_0cfbb348',
@@ -393,7 +393,7 @@ export const TmSysNodeResumeDef: MessageDef<TmSysNodeResumeInput, TmSysNodeResum
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeResumeReplyDef; },
+  get reply(): MessageDef<TmSysNodeResumeReplyInput, TmSysNodeResumeReply> { return TmSysNodeResumeReplyDef; },
   encode: encodeTmSysNodeResume,
   decode: decodeTmSysNodeResume,
 };
@@ -519,7 +519,7 @@ function decodeTmSysNodeDelete(p: Uint8Array): TmSysNodeDelete {
 }
 
 /** MessageDef of tm_sys_node_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeDeleteDef: MessageDef<TmSysNodeDeleteInput, TmSysNodeDelete> = {
+export const TmSysNodeDeleteDef: MessageDef<TmSysNodeDeleteInput, TmSysNodeDelete, MessageDef<TmSysNodeDeleteReplyInput, TmSysNodeDeleteReply>> = {
   name: 'tm_sys_node_delete',
   crc: '0x0cfbb348',
   nameCrc: 'tm_sys_node_delete_0cfbb348',
@@ -527,7 +527,7 @@ export const TmSysNodeDeleteDef: MessageDef<TmSysNodeDeleteInput, TmSysNodeDelet
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeDeleteReplyDef; },
+  get reply(): MessageDef<TmSysNodeDeleteReplyInput, TmSysNodeDeleteReply> { return TmSysNodeDeleteReplyDef; },
   encode: encodeTmSysNodeDelete,
   decode: decodeTmSysNodeDelete,
 };
@@ -701,7 +701,7 @@ function decodeTmSysShaperProfileCreate(p: Uint8Array): TmSysShaperProfileCreate
 }
 
 /** MessageDef of tm_sys_shaper_profile_create: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysShaperProfileCreateDef: MessageDef<TmSysShaperProfileCreateInput, TmSysShaperProfileCreate> = {
+export const TmSysShaperProfileCreateDef: MessageDef<TmSysShaperProfileCreateInput, TmSysShaperProfileCreate, MessageDef<TmSysShaperProfileCreateReplyInput, TmSysShaperProfileCreateReply>> = {
   name: 'tm_sys_shaper_profile_create',
   crc: '0x65d7728b',
   nameCrc: 'tm_sys_shaper_profile_create_65d7728b',
@@ -709,7 +709,7 @@ export const TmSysShaperProfileCreateDef: MessageDef<TmSysShaperProfileCreateInp
   kind: 'request',
   minSize: 55,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysShaperProfileCreateReplyDef; },
+  get reply(): MessageDef<TmSysShaperProfileCreateReplyInput, TmSysShaperProfileCreateReply> { return TmSysShaperProfileCreateReplyDef; },
   encode: encodeTmSysShaperProfileCreate,
   decode: decodeTmSysShaperProfileCreate,
 };
@@ -843,7 +843,7 @@ function decodeTmSysNodeShaperUpdate(p: Uint8Array): TmSysNodeShaperUpdate {
 }
 
 /** MessageDef of tm_sys_node_shaper_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeShaperUpdateDef: MessageDef<TmSysNodeShaperUpdateInput, TmSysNodeShaperUpdate> = {
+export const TmSysNodeShaperUpdateDef: MessageDef<TmSysNodeShaperUpdateInput, TmSysNodeShaperUpdate, MessageDef<TmSysNodeShaperUpdateReplyInput, TmSysNodeShaperUpdateReply>> = {
   name: 'tm_sys_node_shaper_update',
   crc: '0x22ab653b',
   nameCrc: 'tm_sys_node_shaper_update_22ab653b',
@@ -851,7 +851,7 @@ export const TmSysNodeShaperUpdateDef: MessageDef<TmSysNodeShaperUpdateInput, Tm
   kind: 'request',
   minSize: 22,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeShaperUpdateReplyDef; },
+  get reply(): MessageDef<TmSysNodeShaperUpdateReplyInput, TmSysNodeShaperUpdateReply> { return TmSysNodeShaperUpdateReplyDef; },
   encode: encodeTmSysNodeShaperUpdate,
   decode: decodeTmSysNodeShaperUpdate,
 };
@@ -977,7 +977,7 @@ function decodeTmSysShaperProfileDelete(p: Uint8Array): TmSysShaperProfileDelete
 }
 
 /** MessageDef of tm_sys_shaper_profile_delete: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysShaperProfileDeleteDef: MessageDef<TmSysShaperProfileDeleteInput, TmSysShaperProfileDelete> = {
+export const TmSysShaperProfileDeleteDef: MessageDef<TmSysShaperProfileDeleteInput, TmSysShaperProfileDelete, MessageDef<TmSysShaperProfileDeleteReplyInput, TmSysShaperProfileDeleteReply>> = {
   name: 'tm_sys_shaper_profile_delete',
   crc: '0xed96e391',
   nameCrc: 'tm_sys_shaper_profile_delete_ed96e391',
@@ -985,7 +985,7 @@ export const TmSysShaperProfileDeleteDef: MessageDef<TmSysShaperProfileDeleteInp
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysShaperProfileDeleteReplyDef; },
+  get reply(): MessageDef<TmSysShaperProfileDeleteReplyInput, TmSysShaperProfileDeleteReply> { return TmSysShaperProfileDeleteReplyDef; },
   encode: encodeTmSysShaperProfileDelete,
   decode: decodeTmSysShaperProfileDelete,
 };
@@ -1119,7 +1119,7 @@ function decodeTmSysNodeSchedWeightUpdate(p: Uint8Array): TmSysNodeSchedWeightUp
 }
 
 /** MessageDef of tm_sys_node_sched_weight_update: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeSchedWeightUpdateDef: MessageDef<TmSysNodeSchedWeightUpdateInput, TmSysNodeSchedWeightUpdate> = {
+export const TmSysNodeSchedWeightUpdateDef: MessageDef<TmSysNodeSchedWeightUpdateInput, TmSysNodeSchedWeightUpdate, MessageDef<TmSysNodeSchedWeightUpdateReplyInput, TmSysNodeSchedWeightUpdateReply>> = {
   name: 'tm_sys_node_sched_weight_update',
   crc: '0x8f0ff13e',
   nameCrc: 'tm_sys_node_sched_weight_update_8f0ff13e',
@@ -1127,7 +1127,7 @@ export const TmSysNodeSchedWeightUpdateDef: MessageDef<TmSysNodeSchedWeightUpdat
   kind: 'request',
   minSize: 22,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeSchedWeightUpdateReplyDef; },
+  get reply(): MessageDef<TmSysNodeSchedWeightUpdateReplyInput, TmSysNodeSchedWeightUpdateReply> { return TmSysNodeSchedWeightUpdateReplyDef; },
   encode: encodeTmSysNodeSchedWeightUpdate,
   decode: decodeTmSysNodeSchedWeightUpdate,
 };
@@ -1245,7 +1245,7 @@ function decodeTmSysGetCapabilities(p: Uint8Array): TmSysGetCapabilities {
 }
 
 /** MessageDef of tm_sys_get_capabilities: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysGetCapabilitiesDef: MessageDef<TmSysGetCapabilitiesInput, TmSysGetCapabilities> = {
+export const TmSysGetCapabilitiesDef: MessageDef<TmSysGetCapabilitiesInput, TmSysGetCapabilities, MessageDef<TmSysGetCapabilitiesReplyInput, TmSysGetCapabilitiesReply>> = {
   name: 'tm_sys_get_capabilities',
   crc: '0x991d3cc9',
   nameCrc: 'tm_sys_get_capabilities_991d3cc9',
@@ -1253,7 +1253,7 @@ export const TmSysGetCapabilitiesDef: MessageDef<TmSysGetCapabilitiesInput, TmSy
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysGetCapabilitiesReplyDef; },
+  get reply(): MessageDef<TmSysGetCapabilitiesReplyInput, TmSysGetCapabilitiesReply> { return TmSysGetCapabilitiesReplyDef; },
   encode: encodeTmSysGetCapabilities,
   decode: decodeTmSysGetCapabilities,
 };
@@ -1379,7 +1379,7 @@ function decodeTmSysLevelGetCapabilities(p: Uint8Array): TmSysLevelGetCapabiliti
 }
 
 /** MessageDef of tm_sys_level_get_capabilities: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysLevelGetCapabilitiesDef: MessageDef<TmSysLevelGetCapabilitiesInput, TmSysLevelGetCapabilities> = {
+export const TmSysLevelGetCapabilitiesDef: MessageDef<TmSysLevelGetCapabilitiesInput, TmSysLevelGetCapabilities, MessageDef<TmSysLevelGetCapabilitiesReplyInput, TmSysLevelGetCapabilitiesReply>> = {
   name: 'tm_sys_level_get_capabilities',
   crc: '0x1b2a3c26',
   nameCrc: 'tm_sys_level_get_capabilities_1b2a3c26',
@@ -1387,7 +1387,7 @@ export const TmSysLevelGetCapabilitiesDef: MessageDef<TmSysLevelGetCapabilitiesI
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysLevelGetCapabilitiesReplyDef; },
+  get reply(): MessageDef<TmSysLevelGetCapabilitiesReplyInput, TmSysLevelGetCapabilitiesReply> { return TmSysLevelGetCapabilitiesReplyDef; },
   encode: encodeTmSysLevelGetCapabilities,
   decode: decodeTmSysLevelGetCapabilities,
 };
@@ -1513,7 +1513,7 @@ function decodeTmSysNodeReadStats(p: Uint8Array): TmSysNodeReadStats {
 }
 
 /** MessageDef of tm_sys_node_read_stats: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysNodeReadStatsDef: MessageDef<TmSysNodeReadStatsInput, TmSysNodeReadStats> = {
+export const TmSysNodeReadStatsDef: MessageDef<TmSysNodeReadStatsInput, TmSysNodeReadStats, MessageDef<TmSysNodeReadStatsReplyInput, TmSysNodeReadStatsReply>> = {
   name: 'tm_sys_node_read_stats',
   crc: '0xa98a5d55',
   nameCrc: 'tm_sys_node_read_stats_a98a5d55',
@@ -1521,7 +1521,7 @@ export const TmSysNodeReadStatsDef: MessageDef<TmSysNodeReadStatsInput, TmSysNod
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysNodeReadStatsReplyDef; },
+  get reply(): MessageDef<TmSysNodeReadStatsReplyInput, TmSysNodeReadStatsReply> { return TmSysNodeReadStatsReplyDef; },
   encode: encodeTmSysNodeReadStats,
   decode: decodeTmSysNodeReadStats,
 };
@@ -1639,7 +1639,7 @@ function decodeTmSysStartTm(p: Uint8Array): TmSysStartTm {
 }
 
 /** MessageDef of tm_sys_start_tm: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysStartTmDef: MessageDef<TmSysStartTmInput, TmSysStartTm> = {
+export const TmSysStartTmDef: MessageDef<TmSysStartTmInput, TmSysStartTm, MessageDef<TmSysStartTmReplyInput, TmSysStartTmReply>> = {
   name: 'tm_sys_start_tm',
   crc: '0x991d3cc9',
   nameCrc: 'tm_sys_start_tm_991d3cc9',
@@ -1647,7 +1647,7 @@ export const TmSysStartTmDef: MessageDef<TmSysStartTmInput, TmSysStartTm> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysStartTmReplyDef; },
+  get reply(): MessageDef<TmSysStartTmReplyInput, TmSysStartTmReply> { return TmSysStartTmReplyDef; },
   encode: encodeTmSysStartTm,
   decode: decodeTmSysStartTm,
 };
@@ -1765,7 +1765,7 @@ function decodeTmSysStopTm(p: Uint8Array): TmSysStopTm {
 }
 
 /** MessageDef of tm_sys_stop_tm: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const TmSysStopTmDef: MessageDef<TmSysStopTmInput, TmSysStopTm> = {
+export const TmSysStopTmDef: MessageDef<TmSysStopTmInput, TmSysStopTm, MessageDef<TmSysStopTmReplyInput, TmSysStopTmReply>> = {
   name: 'tm_sys_stop_tm',
   crc: '0x991d3cc9',
   nameCrc: 'tm_sys_stop_tm_991d3cc9',
@@ -1773,7 +1773,7 @@ export const TmSysStopTmDef: MessageDef<TmSysStopTmInput, TmSysStopTm> = {
   kind: 'request',
   minSize: 14,
   fixedSize: true,
-  get reply(): MessageDef { return TmSysStopTmReplyDef; },
+  get reply(): MessageDef<TmSysStopTmReplyInput, TmSysStopTmReply> { return TmSysStopTmReplyDef; },
   encode: encodeTmSysStopTm,
   decode: decodeTmSysStopTm,
 };

@@ -95,7 +95,7 @@ function decodeCli(p: Uint8Array): Cli {
 }
 
 /** MessageDef of cli: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CliDef: MessageDef<CliInput, Cli> = {
+export const CliDef: MessageDef<CliInput, Cli, MessageDef<CliReplyInput, CliReply>> = {
   name: 'cli',
   crc: '0x23bfbfff',
   nameCrc: 'cli_23bfbfff',
@@ -103,7 +103,7 @@ export const CliDef: MessageDef<CliInput, Cli> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return CliReplyDef; },
+  get reply(): MessageDef<CliReplyInput, CliReply> { return CliReplyDef; },
   encode: encodeCli,
   decode: decodeCli,
 };
@@ -172,7 +172,7 @@ function decodeCliInband(p: Uint8Array): CliInband {
 }
 
 /** MessageDef of cli_inband: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const CliInbandDef: MessageDef<CliInbandInput, CliInband> = {
+export const CliInbandDef: MessageDef<CliInbandInput, CliInband, MessageDef<CliInbandReplyInput, CliInbandReply>> = {
   name: 'cli_inband',
   crc: '0xf8377302',
   nameCrc: 'cli_inband_f8377302',
@@ -180,7 +180,7 @@ export const CliInbandDef: MessageDef<CliInbandInput, CliInband> = {
   kind: 'request',
   minSize: 14,
   fixedSize: false,
-  get reply(): MessageDef { return CliInbandReplyDef; },
+  get reply(): MessageDef<CliInbandReplyInput, CliInbandReply> { return CliInbandReplyDef; },
   encode: encodeCliInband,
   decode: decodeCliInband,
 };
@@ -387,7 +387,7 @@ function decodeGetNodeIndex(p: Uint8Array): GetNodeIndex {
 }
 
 /** MessageDef of get_node_index: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetNodeIndexDef: MessageDef<GetNodeIndexInput, GetNodeIndex> = {
+export const GetNodeIndexDef: MessageDef<GetNodeIndexInput, GetNodeIndex, MessageDef<GetNodeIndexReplyInput, GetNodeIndexReply>> = {
   name: 'get_node_index',
   crc: '0xf1984c64',
   nameCrc: 'get_node_index_f1984c64',
@@ -395,7 +395,7 @@ export const GetNodeIndexDef: MessageDef<GetNodeIndexInput, GetNodeIndex> = {
   kind: 'request',
   minSize: 74,
   fixedSize: true,
-  get reply(): MessageDef { return GetNodeIndexReplyDef; },
+  get reply(): MessageDef<GetNodeIndexReplyInput, GetNodeIndexReply> { return GetNodeIndexReplyDef; },
   encode: encodeGetNodeIndex,
   decode: decodeGetNodeIndex,
 };
@@ -534,7 +534,7 @@ function decodeAddNodeNext(p: Uint8Array): AddNodeNext {
 }
 
 /** MessageDef of add_node_next: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const AddNodeNextDef: MessageDef<AddNodeNextInput, AddNodeNext> = {
+export const AddNodeNextDef: MessageDef<AddNodeNextInput, AddNodeNext, MessageDef<AddNodeNextReplyInput, AddNodeNextReply>> = {
   name: 'add_node_next',
   crc: '0x2457116d',
   nameCrc: 'add_node_next_2457116d',
@@ -542,7 +542,7 @@ export const AddNodeNextDef: MessageDef<AddNodeNextInput, AddNodeNext> = {
   kind: 'request',
   minSize: 138,
   fixedSize: true,
-  get reply(): MessageDef { return AddNodeNextReplyDef; },
+  get reply(): MessageDef<AddNodeNextReplyInput, AddNodeNextReply> { return AddNodeNextReplyDef; },
   encode: encodeAddNodeNext,
   decode: decodeAddNodeNext,
 };
@@ -665,7 +665,7 @@ function decodeShowThreads(p: Uint8Array): ShowThreads {
 }
 
 /** MessageDef of show_threads: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ShowThreadsDef: MessageDef<ShowThreadsInput, ShowThreads> = {
+export const ShowThreadsDef: MessageDef<ShowThreadsInput, ShowThreads, MessageDef<ShowThreadsReplyInput, ShowThreadsReply>> = {
   name: 'show_threads',
   crc: '0x51077d14',
   nameCrc: 'show_threads_51077d14',
@@ -673,7 +673,7 @@ export const ShowThreadsDef: MessageDef<ShowThreadsInput, ShowThreads> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ShowThreadsReplyDef; },
+  get reply(): MessageDef<ShowThreadsReplyInput, ShowThreadsReply> { return ShowThreadsReplyDef; },
   encode: encodeShowThreads,
   decode: decodeShowThreads,
 };
@@ -838,7 +838,7 @@ function decodeGetNodeGraph(p: Uint8Array): GetNodeGraph {
 }
 
 /** MessageDef of get_node_graph: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetNodeGraphDef: MessageDef<GetNodeGraphInput, GetNodeGraph> = {
+export const GetNodeGraphDef: MessageDef<GetNodeGraphInput, GetNodeGraph, MessageDef<GetNodeGraphReplyInput, GetNodeGraphReply>> = {
   name: 'get_node_graph',
   crc: '0x51077d14',
   nameCrc: 'get_node_graph_51077d14',
@@ -846,7 +846,7 @@ export const GetNodeGraphDef: MessageDef<GetNodeGraphInput, GetNodeGraph> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return GetNodeGraphReplyDef; },
+  get reply(): MessageDef<GetNodeGraphReplyInput, GetNodeGraphReply> { return GetNodeGraphReplyDef; },
   encode: encodeGetNodeGraph,
   decode: decodeGetNodeGraph,
 };
@@ -978,7 +978,7 @@ function decodeGetNextIndex(p: Uint8Array): GetNextIndex {
 }
 
 /** MessageDef of get_next_index: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetNextIndexDef: MessageDef<GetNextIndexInput, GetNextIndex> = {
+export const GetNextIndexDef: MessageDef<GetNextIndexInput, GetNextIndex, MessageDef<GetNextIndexReplyInput, GetNextIndexReply>> = {
   name: 'get_next_index',
   crc: '0x2457116d',
   nameCrc: 'get_next_index_2457116d',
@@ -986,7 +986,7 @@ export const GetNextIndexDef: MessageDef<GetNextIndexInput, GetNextIndex> = {
   kind: 'request',
   minSize: 138,
   fixedSize: true,
-  get reply(): MessageDef { return GetNextIndexReplyDef; },
+  get reply(): MessageDef<GetNextIndexReplyInput, GetNextIndexReply> { return GetNextIndexReplyDef; },
   encode: encodeGetNextIndex,
   decode: decodeGetNextIndex,
 };
@@ -1117,7 +1117,7 @@ function decodeGetF64EndianValue(p: Uint8Array): GetF64EndianValue {
 }
 
 /** MessageDef of get_f64_endian_value: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetF64EndianValueDef: MessageDef<GetF64EndianValueInput, GetF64EndianValue> = {
+export const GetF64EndianValueDef: MessageDef<GetF64EndianValueInput, GetF64EndianValue, MessageDef<GetF64EndianValueReplyInput, GetF64EndianValueReply>> = {
   name: 'get_f64_endian_value',
   crc: '0x809fcd44',
   nameCrc: 'get_f64_endian_value_809fcd44',
@@ -1125,7 +1125,7 @@ export const GetF64EndianValueDef: MessageDef<GetF64EndianValueInput, GetF64Endi
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return GetF64EndianValueReplyDef; },
+  get reply(): MessageDef<GetF64EndianValueReplyInput, GetF64EndianValueReply> { return GetF64EndianValueReplyDef; },
   encode: encodeGetF64EndianValue,
   decode: decodeGetF64EndianValue,
 };
@@ -1256,7 +1256,7 @@ function decodeGetF64IncrementByOne(p: Uint8Array): GetF64IncrementByOne {
 }
 
 /** MessageDef of get_f64_increment_by_one: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const GetF64IncrementByOneDef: MessageDef<GetF64IncrementByOneInput, GetF64IncrementByOne> = {
+export const GetF64IncrementByOneDef: MessageDef<GetF64IncrementByOneInput, GetF64IncrementByOne, MessageDef<GetF64IncrementByOneReplyInput, GetF64IncrementByOneReply>> = {
   name: 'get_f64_increment_by_one',
   crc: '0xb64f027e',
   nameCrc: 'get_f64_increment_by_one_b64f027e',
@@ -1264,7 +1264,7 @@ export const GetF64IncrementByOneDef: MessageDef<GetF64IncrementByOneInput, GetF
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return GetF64IncrementByOneReplyDef; },
+  get reply(): MessageDef<GetF64IncrementByOneReplyInput, GetF64IncrementByOneReply> { return GetF64IncrementByOneReplyDef; },
   encode: encodeGetF64IncrementByOne,
   decode: decodeGetF64IncrementByOne,
 };

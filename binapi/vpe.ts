@@ -53,7 +53,7 @@ function decodeShowVersion(p: Uint8Array): ShowVersion {
 }
 
 /** MessageDef of show_version: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ShowVersionDef: MessageDef<ShowVersionInput, ShowVersion> = {
+export const ShowVersionDef: MessageDef<ShowVersionInput, ShowVersion, MessageDef<ShowVersionReplyInput, ShowVersionReply>> = {
   name: 'show_version',
   crc: '0x51077d14',
   nameCrc: 'show_version_51077d14',
@@ -61,7 +61,7 @@ export const ShowVersionDef: MessageDef<ShowVersionInput, ShowVersion> = {
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ShowVersionReplyDef; },
+  get reply(): MessageDef<ShowVersionReplyInput, ShowVersionReply> { return ShowVersionReplyDef; },
   encode: encodeShowVersion,
   decode: decodeShowVersion,
 };
@@ -207,7 +207,7 @@ function decodeShowVpeSystemTime(p: Uint8Array): ShowVpeSystemTime {
 }
 
 /** MessageDef of show_vpe_system_time: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const ShowVpeSystemTimeDef: MessageDef<ShowVpeSystemTimeInput, ShowVpeSystemTime> = {
+export const ShowVpeSystemTimeDef: MessageDef<ShowVpeSystemTimeInput, ShowVpeSystemTime, MessageDef<ShowVpeSystemTimeReplyInput, ShowVpeSystemTimeReply>> = {
   name: 'show_vpe_system_time',
   crc: '0x51077d14',
   nameCrc: 'show_vpe_system_time_51077d14',
@@ -215,7 +215,7 @@ export const ShowVpeSystemTimeDef: MessageDef<ShowVpeSystemTimeInput, ShowVpeSys
   kind: 'request',
   minSize: 10,
   fixedSize: true,
-  get reply(): MessageDef { return ShowVpeSystemTimeReplyDef; },
+  get reply(): MessageDef<ShowVpeSystemTimeReplyInput, ShowVpeSystemTimeReply> { return ShowVpeSystemTimeReplyDef; },
   encode: encodeShowVpeSystemTime,
   decode: decodeShowVpeSystemTime,
 };
@@ -339,7 +339,7 @@ function decodeLogDump(p: Uint8Array): LogDump {
 }
 
 /** MessageDef of log_dump: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const LogDumpDef: MessageDef<LogDumpInput, LogDump> = {
+export const LogDumpDef: MessageDef<LogDumpInput, LogDump, MessageDef<LogDetailsInput, LogDetails>> = {
   name: 'log_dump',
   crc: '0x6ab31753',
   nameCrc: 'log_dump_6ab31753',
@@ -347,7 +347,7 @@ export const LogDumpDef: MessageDef<LogDumpInput, LogDump> = {
   kind: 'request',
   minSize: 18,
   fixedSize: true,
-  get reply(): MessageDef { return LogDetailsDef; },
+  get reply(): MessageDef<LogDetailsInput, LogDetails> { return LogDetailsDef; },
   stream: true,
   encode: encodeLogDump,
   decode: decodeLogDump,

@@ -153,6 +153,15 @@ function entryLabel(json: unknown, path: readonly PropertyKey[]): string {
   return label;
 }
 
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let v = json;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
 function toField(raw: readonly unknown[]): RawField {
   const [type, fname, third, fourth, fifth] = raw as [string, string, unknown, unknown, unknown];
   const meta = [third, fourth, fifth].find((x) => x !== null && typeof x === 'object') as
@@ -200,7 +209,11 @@ export function parseApiFile(path: string, text: string): ApiFile {
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 5).map((i) => `  ${entryLabel(json, i.path)}: ${i.message}`);
+    const lines = parsed.error.issues.slice(0, 5).map((i) => {
+      const got = JSON.stringify(valueAt(json, i.path)) ?? 'nothing';
+      const shown = got.length > 60 ? `${got.slice(0, 60)}…` : got;
+      return `  ${entryLabel(json, i.path)}: ${i.message} (got ${shown})`;
+    });
     throw new InputError(`${path}: does not match the .api.json schema:\n${lines.join('\n')}`);
   }
   const d = parsed.data;

@@ -386,6 +386,8 @@ export function buildModel(files: readonly ApiFile[], vppVersion: string): Model
     if (f.length === undefined) return elem;
     const isU8 = elem.k === 'prim' && elem.prim === 'u8' && elem.ts === undefined;
     if (f.length === 0) {
+      // A zero-size element would let a hostile count spin a decoder without consuming bytes.
+      if (shapeSize(elem) === 0) throw new InputError(`${at}: variable array of a zero-size type`);
       const countField = f.lengthField ?? null;
       return isU8 ? { k: 'vbytes', countField } : { k: 'varray', elem, countField };
     }

@@ -4,6 +4,21 @@ const scratch = new DataView(new ArrayBuffer(8));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
+/**
+ * copyBytes returns a fresh Uint8Array holding p[from, to). Not `p.slice`: on a Node Buffer that returns a
+ * view, which would alias (and keep alive) the socket chunk a payload came from.
+ */
+export function copyBytes(p: Uint8Array, from: number, to: number): Uint8Array {
+  const n = to - from;
+  const out = new Uint8Array(n);
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) out[i] = p[from + i] as number;
+  } else {
+    out.set(p.subarray(from, to));
+  }
+  return out;
+}
+
 /** putU64 writes a u64 or i64 (as its two's complement) big-endian. */
 export function putU64(b: Uint8Array, o: number, v: bigint): void {
   const hi = Number((v >> 32n) & 0xffffffffn);

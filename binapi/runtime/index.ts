@@ -2,6 +2,7 @@
 export { BINAPI_RUNTIME_ABI_1 } from './abi.js';
 export { ByteReader, ByteWriter, readMsgId } from './bytes.js';
 export {
+  copyBytes,
   getCString,
   getF64,
   getI64,

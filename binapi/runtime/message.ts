@@ -13,9 +13,15 @@ export type MessageKind =
 
 /**
  * MessageDef describes one message of one module. `TIn` is the encode input (fields with a `.api.json`
- * default, and `client_index`/`context`, may be omitted); `TOut` is what decode returns (every field).
+ * default, and `client_index`/`context`, may be omitted); `TOut` is what decode returns (every field);
+ * `TReply` is the type of `reply`, so a client can type what a request resolves with.
  */
-export interface MessageDef<TIn = unknown, TOut = unknown> {
+export interface MessageDef<
+  TIn = unknown,
+  TOut = unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: the default must accept any reply chain; `unknown` would reject every specific one
+  TReply extends MessageDef<unknown, unknown, any> = MessageDef<unknown, unknown, any>,
+> {
   /** VPP's message name, e.g. `lb_add_del_as_v2`. */
   readonly name: string;
   /** The CRC from the .api.json, e.g. `0x2f1d3b0e`. */
@@ -30,7 +36,7 @@ export interface MessageDef<TIn = unknown, TOut = unknown> {
   /** True when the size does not depend on the value. */
   readonly fixedSize: boolean;
   /** For a request of a service: its reply (or, for a dump, its details). */
-  readonly reply?: MessageDef;
+  readonly reply?: TReply;
   /** For a dump of an old-style stream service: true (terminate with control_ping). */
   readonly stream?: boolean;
   /**

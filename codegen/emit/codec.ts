@@ -401,11 +401,11 @@ export class CodecEmitter {
       case 'prim':
         return this.readPrim(s.prim, p);
       case 'bytes':
-        return `p.slice(${at(p)}, ${at(p, s.length)})`;
+        return `${this.rt('copyBytes')}(p, ${at(p)}, ${at(p, s.length)})`;
       case 'cstring':
         return `${this.rt('getCString')}(p, ${at(p)}, ${s.length})`;
       case 'union':
-        return `p.slice(${at(p)}, ${at(p, s.def.size)})`;
+        return `${this.rt('copyBytes')}(p, ${at(p)}, ${at(p, s.def.size)})`;
       case 'struct': {
         const r = this.decodeFields(s.def.fields, p, path, false);
         return r.expr;
@@ -489,7 +489,7 @@ export class CodecEmitter {
       case 'vbytes': {
         const c = s.countField !== null ? (counts.get(s.countField) as string) : 'n - o';
         this.w.line(`if (o + ${c} > n) throw ${this.rt('short')}(${this.m}, ${tpl(path)}, o, ${c}, n);`);
-        w.line(`const ${d} = p.slice(o, o + ${c}); o += ${d}.length;`);
+        w.line(`const ${d} = ${this.rt('copyBytes')}(p, o, o + ${c}); o += ${d}.length;`);
         return d;
       }
       case 'vstring': {

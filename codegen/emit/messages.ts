@@ -90,7 +90,9 @@ export function emitMessage(w: Writer, m: MessageModel, mod: ModuleModel, scope:
   w.doc(
     `MessageDef of ${m.name}: look up by \`nameCrc\`, encode with the runtime's message id, decode its payload.`,
   );
-  w.open(`export const ${name}Def: ${mdef}<${name}Input, ${name}> = {`);
+  const tsOf = (n: string) => mod.messages.find((x) => x.name === n)?.tsName ?? '';
+  const replyType = m.reply !== undefined ? `${mdef}<${tsOf(m.reply)}Input, ${tsOf(m.reply)}>` : undefined;
+  w.open(`export const ${name}Def: ${mdef}<${name}Input, ${name}${replyType ? `, ${replyType}` : ''}> = {`);
   w.line(`name: ${msgLit},`);
   w.line(`crc: '${m.crc}',`);
   w.line(`nameCrc: '${m.name}_${m.crc.slice(2)}',`);
@@ -98,8 +100,8 @@ export function emitMessage(w: Writer, m: MessageModel, mod: ModuleModel, scope:
   w.line(`kind: '${m.kind}',`);
   w.line(`minSize: ${m.minSize},`);
   w.line(`fixedSize: ${m.fixedSize},`);
-  const def = (n: string) => `${mod.messages.find((x) => x.name === n)?.tsName ?? ''}Def`;
-  if (m.reply !== undefined) w.line(`get reply(): ${mdef} { return ${def(m.reply)}; },`);
+  const def = (n: string) => `${tsOf(n)}Def`;
+  if (m.reply !== undefined) w.line(`get reply(): ${replyType} { return ${def(m.reply)}; },`);
   if (m.stream) w.line('stream: true,');
   if (m.details !== undefined) w.line(`get details(): ${mdef} { return ${def(m.details)}; },`);
   if (m.events !== undefined) {

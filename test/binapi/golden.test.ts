@@ -1,7 +1,7 @@
 // Golden tests against a real VPP session captured with vpp_papi: every message decodes to papi's fields and re-encodes.
 import { describe, expect, it } from 'vitest';
 import { messagesByNameCrc } from 'vpp-binapi-ts';
-import { LbAddDelAsV2Def, LbAddDelVipV2Def } from 'vpp-binapi-ts/lb';
+import { LbAddDelAsV2Def, LbAddDelVipV2Def, LbAsV2DetailsDef } from 'vpp-binapi-ts/lb';
 import { SockclntCreateReplyDef } from 'vpp-binapi-ts/memclnt';
 import { hex, loadCapture, toPapi, unhex } from './papi.js';
 
@@ -146,5 +146,19 @@ describe('worked example of vpp-api-protocol.md §2', () => {
     );
     expect(v.new_flows_table_length).toBe(1024);
     expect(v.protocol).toBe(255);
+  });
+});
+
+describe('payloads that are views of a larger Node Buffer', () => {
+  it('decode to byte fields that are copies, not views of the socket chunk', () => {
+    const m = capture.messages_in_order.find((x) => x.name === 'lb_as_v2_details');
+    if (!m) throw new Error('capture has no lb_as_v2_details');
+    const chunk = Buffer.concat([Buffer.alloc(16), Buffer.from(m.payload_hex, 'hex')]);
+    const payload = chunk.subarray(16);
+    const d = LbAsV2DetailsDef.decode(payload);
+    chunk.fill(0xee);
+    expect(toPapi(d.app_srv)).toBe('10.0.0.11');
+    expect(Object.getPrototypeOf(d.app_srv.un)).toBe(Uint8Array.prototype);
+    expect(d.app_srv.un.buffer.byteLength).toBe(16);
   });
 });

@@ -420,11 +420,17 @@ describe('input validation', () => {
 
   it('names the entry of a malformed field and of a misplaced count field', () => {
     expect(bad({ ...minimal, messages: [['m', ...HDR, [7, 'f'], crc(1)]] })).toThrow(
-      /bad\.api\.json: does not match the \.api\.json schema:\n {2}messages entry "m" \(#0\)/,
+      /bad\.api\.json: does not match the \.api\.json schema:\n {2}messages entry "m" \(#0\) at \[2\]: Invalid input \(got \[7,"f"\]\)/,
     );
     expect(bad({ ...minimal, messages: [['m', ...HDR, ['u32', 'v', 0, 'n'], ['u8', 'n'], crc(1)]] })).toThrow(
       /messages entry "m".*field v: count field n does not precede it/,
     );
     expect(() => parseApiFile('plugins/bad.api.json', '{')).toThrow(/bad\.api\.json: not valid JSON/);
+  });
+
+  it('refuses a variable array of a zero-size type (a hostile count could spin the decoder)', () => {
+    expect(
+      bad({ ...minimal, types: [['empty']], messages: [['m', ...HDR, ['vl_api_empty_t', 'e', 0], crc(1)]] }),
+    ).toThrow(/messages entry "m".*field e: variable array of a zero-size type/);
   });
 });

@@ -1,9 +1,16 @@
-// The maglevd command line: option parsing and dispatch. So far only --check and --version do anything.
+// The maglevd command line: option parsing, --check, and running the daemon with its signals.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { MAGLEVD_VERSION, versionText } from '../util/version.js';
+import { ConfigError, formatIssue } from '../config/issues.js';
+import { loadConfigFile } from '../config/load.js';
+import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { versionText } from '../util/version.js';
 import { runCheck } from './check.js';
+import { Daemon } from './daemon.js';
+import { LogTap } from './log-tap.js';
+import { DEFAULT_METRICS_LISTEN } from './metrics-server.js';
 
 /** The default config path (spec §2). */
 export const DEFAULT_CONFIG = '/etc/maglev/maglev.yaml';
@@ -12,17 +19,45 @@ export const DEFAULT_CONFIG = '/etc/maglev/maglev.yaml';
 export interface MaglevdOptions {
   readonly config: string;
   readonly check?: boolean;
+  readonly vppApi: string;
+  readonly controlSocket: string;
+  readonly metrics: string;
+  readonly logLevel: LogLevel;
 }
 
-/**
- * defineCommand declares maglevd's options. It only declares: the daemon issue adds its options here
- * (--vpp-api, --control-socket, --metrics, --log-level), each with its environment variable.
- */
+/** The default VPP binary-API socket (spec §2). */
+export const DEFAULT_VPP_API = '/run/vpp/api.sock';
+
+/** Exit status for a bug that escaped every handler: systemd restarts the daemon (Restart=on-failure). */
+export const EXIT_INTERNAL = 70;
+
+/** defineCommand declares maglevd's options (spec §2), each with its environment variable; a flag beats it. */
 export function defineCommand(): Command {
   return new Command('maglevd')
     .description('control plane for the fd.io VPP lb (Maglev) plugin')
     .version(versionText('maglevd'), '--version', 'print the version and the VPP API version, then exit')
     .addOption(new Option('--config <file>', 'config file').env('MAGLEV_CONFIG').default(DEFAULT_CONFIG))
+    .addOption(
+      new Option('--vpp-api <path>', 'VPP binary API socket, or "sim" for the built-in lb simulator')
+        .env('MAGLEV_VPP_API')
+        .default(DEFAULT_VPP_API),
+    )
+    .addOption(
+      new Option('--control-socket <path>', 'control API socket for maglevctl')
+        .env('MAGLEV_CONTROL_SOCKET')
+        .default(DEFAULT_CONTROL_SOCKET),
+    )
+    .addOption(
+      new Option('--metrics <host:port>', 'Prometheus endpoint; an empty string disables it')
+        .env('MAGLEV_METRICS')
+        .default(DEFAULT_METRICS_LISTEN),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .env('MAGLEV_LOG_LEVEL')
+        .choices(LOG_LEVELS)
+        .default('info'),
+    )
     .option('--check', 'validate the config and exit: 0 valid, 1 unreadable or not YAML, 2 invalid')
     .helpOption('-h, --help', 'show this help')
     .showHelpAfterError()
@@ -50,8 +85,84 @@ export async function main(argv: readonly string[]): Promise<number> {
       err: (l) => process.stderr.write(`${l}\n`),
     });
   }
-  process.stderr.write(`maglevd ${MAGLEVD_VERSION}: only --check is implemented in this build\n`);
-  return 1;
+  return runDaemon(opts);
+}
+
+/**
+ * runDaemon loads the config (exit 2 with the errors if invalid), starts the daemon and serves until
+ * SIGTERM/SIGINT (exit 0 within 2 s, VPP left as it is). SIGHUP reloads. A bug that escapes every handler is
+ * logged with its stack and ends the process non-zero, so systemd restarts it rather than it limping on.
+ */
+export async function runDaemon(opts: MaglevdOptions): Promise<number> {
+  const tap = new LogTap();
+  const log = createLogger({ level: opts.logLevel, destination: tap });
+  log.info(
+    { event: 'starting', version: versionText('maglevd'), config: opts.config, vppApi: opts.vppApi },
+    'maglevd starting',
+  );
+  let model: Awaited<ReturnType<typeof loadConfigFile>>;
+  try {
+    model = await loadConfigFile(opts.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const issue of e.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+    log.error(
+      { event: 'config-reload-failed', file: opts.config, errors: e.issues.length },
+      'config is not valid: not starting',
+    );
+    return e.exitCode === 1 ? 1 : 2;
+  }
+  log.info(
+    {
+      event: 'config-loaded',
+      file: opts.config,
+      frontends: model.frontends.size,
+      backends: model.backends.size,
+    },
+    'config loaded',
+  );
+  const fatal = (what: string) => (err: unknown) => {
+    log.fatal({ err, event: 'fatal' }, `${what}: ${err instanceof Error ? err.stack : String(err)}`);
+    log.flush?.();
+    process.exit(EXIT_INTERNAL);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      configFile: opts.config,
+      model,
+      vppApi: opts.vppApi,
+      controlSocket: opts.controlSocket,
+      metrics: opts.metrics,
+      logger: log,
+      logTap: tap,
+    });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    log.error({ event: 'shutdown', err: e }, `cannot start: ${msg}`);
+    process.stderr.write(`maglevd: cannot start: ${msg}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      // A stuck shutdown must not keep systemd waiting: the budget is 2 s (spec §2).
+      setTimeout(() => resolve(0), 1900).unref();
+      daemon.stop(signal).then(
+        () => resolve(0),
+        () => resolve(0),
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      void daemon.reload();
+    });
+  });
 }
 
 /** isEntry tells whether this module is the program being run (not imported by the bin shim or a test). */
@@ -65,4 +176,8 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) process.exitCode = await main(process.argv);
+if (isEntry()) {
+  const code = await main(process.argv);
+  // Timers of stopped components may linger a moment; the daemon has said everything it had to say.
+  process.exit(code);
+}

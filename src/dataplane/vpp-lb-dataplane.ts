@@ -1,10 +1,10 @@
 // The lb dataplane over VPP's binary API: the only daemon code that names lb_* messages.
 import type { AddressInput, Address as WireAddress } from 'vpp-binapi-ts/ip_types';
 import {
-  type LbAsV2Details,
   LbAddDelAsV2Def,
   LbAddDelVipV2Def,
   LbAsSetWeightDef,
+  type LbAsV2Details,
   LbAsV2DumpDef,
   LbConfDef,
   LbConfGetDef,
@@ -37,6 +37,10 @@ export interface BinaryApiCaller {
   dump(def: MessageDef, value: never, opts?: { timeoutMs?: number }): Promise<unknown[]>;
 }
 
+/** The all-zero prefix: the AS dump's "dump everything" filter (the VIP dump ignores its filter anyway). */
+const ZERO_PREFIX = { address: { af: 0, un: new Uint8Array(16) }, len: 0 };
+const PROTO_ANY_WIRE = 255;
+
 /** lb_as_v2_details.flags bit 0: the AS is in use; 0 means removed and waiting for GC (vpp lb.h LB_AS_FLAGS_USED). */
 const AS_FLAG_USED = 1;
 
@@ -61,7 +65,11 @@ function vipKeyOf(v: LbVip): VipKey {
 }
 
 function encapOf(e: number): Encap | 'other' {
-  return e === LbEncapType.LB_API_ENCAP_TYPE_GRE4 ? 'gre4' : e === LbEncapType.LB_API_ENCAP_TYPE_GRE6 ? 'gre6' : 'other';
+  return e === LbEncapType.LB_API_ENCAP_TYPE_GRE4
+    ? 'gre4'
+    : e === LbEncapType.LB_API_ENCAP_TYPE_GRE6
+      ? 'gre6'
+      : 'other';
 }
 
 /**
@@ -87,8 +95,12 @@ export class VppLbDataplane implements LbDataplane {
     // lb_vip_dump ignores its filter; lb_as_v2_dump with an all-zero prefix dumps every VIP's ASs
     // (its IPv4 filter never matches: vpp src/plugins/lb/api.c). Both are old-style dumps.
     const [vipDetails, asDetails] = (await Promise.all([
-      this.#api.dump(LbVipDumpDef, { pfx: { address: { af: 0, un: new Uint8Array(16) }, len: 0 }, port: 0 } as never, opts),
-      this.#api.dump(LbAsV2DumpDef, { pfx: { address: { af: 0, un: new Uint8Array(16) }, len: 0 }, port: 0 } as never, opts),
+      this.#api.dump(
+        LbVipDumpDef,
+        { pfx: ZERO_PREFIX, pfx_matcher: { le: 0, ge: 0 }, protocol: PROTO_ANY_WIRE, port: 0 } as never,
+        opts,
+      ),
+      this.#api.dump(LbAsV2DumpDef, { pfx: ZERO_PREFIX, protocol: 0, port: 0 } as never, opts),
     ])) as [LbVipDetails[], LbAsV2Details[]];
     const vips = new Map<string, { state: LbVipState; ases: Map<string, LbAsState> }>();
     for (const d of vipDetails) {
@@ -137,7 +149,10 @@ export class VppLbDataplane implements LbDataplane {
     // VPP finds the VIP by prefix, protocol and port; the encap of a delete only has to suit the family.
     await this.#request(LbAddDelVipV2Def, {
       ...wireVip(vip),
-      encap: vip.prefix.address.family === 4 ? LbEncapType.LB_API_ENCAP_TYPE_GRE4 : LbEncapType.LB_API_ENCAP_TYPE_GRE6,
+      encap:
+        vip.prefix.address.family === 4
+          ? LbEncapType.LB_API_ENCAP_TYPE_GRE4
+          : LbEncapType.LB_API_ENCAP_TYPE_GRE6,
       dscp: 0,
       type: 0,
       target_port: 0,
@@ -170,7 +185,12 @@ export class VppLbDataplane implements LbDataplane {
   }
 
   async setAsWeight(vip: VipKey, address: IpAddress, weight: number, flush: boolean): Promise<void> {
-    await this.#request(LbAsSetWeightDef, { ...wireVip(vip), as_address: toWireAddress(address), weight, is_flush: flush });
+    await this.#request(LbAsSetWeightDef, {
+      ...wireVip(vip),
+      as_address: toWireAddress(address),
+      weight,
+      is_flush: flush,
+    });
   }
 
   async getConf(): Promise<LbConf> {

@@ -71,7 +71,7 @@ export class Reconciler {
   #model: DesiredModel;
   #health: HealthSnapshot;
   readonly #overrides = new Map<string, WeightOverride>();
-  #desired: DesiredLb;
+  #desiredCache: DesiredLb | undefined;
   readonly #record = new LiveRecord();
   readonly #dirty = new Set<string>();
   /** VIPs waiting for the retry timer after a transient failure. */
@@ -99,7 +99,6 @@ export class Reconciler {
     this.#onStep = opts.onStep;
     this.#model = opts.model;
     this.#health = opts.health;
-    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
     const lb = this.#model.vpp.lb;
     this.#warmup = new Warmup(this.#now(), lb.startupMinDelayMs, lb.startupMaxDelayMs);
     this.#armWarmupTimer();
@@ -265,8 +264,16 @@ export class Reconciler {
 
   // ---- the worker ----
 
+  /** #recompute: inputs changed. The desired state is rebuilt lazily, once per pass, however many events came. */
   #recompute(): void {
-    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
+    this.#desiredCache = undefined;
+  }
+
+  get #desired(): DesiredLb {
+    if (this.#desiredCache === undefined) {
+      this.#desiredCache = buildDesiredLb(this.#model, this.#health, this.#overrides);
+    }
+    return this.#desiredCache;
   }
 
   #planOptions() {

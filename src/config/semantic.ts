@@ -44,8 +44,10 @@ interface PoolView {
 interface FrontendView {
   readonly prefix: IpPrefix | undefined;
   readonly protocol: ProtocolName | undefined;
-  /** The port as written (undefined: absent); `portValid` false when it failed stage 1. */
+  /** The port as written if it is a number; `portGiven` says whether the key is there at all. */
   readonly port: number | undefined;
+  readonly portGiven: boolean;
+  /** False when the port failed stage 1. */
   readonly portValid: boolean;
   readonly pools: readonly PoolView[] | undefined;
 }
@@ -166,6 +168,7 @@ export function buildView(
       prefix: p === undefined ? undefined : parsePrefix(p),
       protocol: get(FrontendSchema.shape.protocol, 'protocol'),
       port: typeof o.port === 'number' ? o.port : undefined,
+      portGiven: o.port !== undefined,
       portValid: o.port === undefined || get(FrontendSchema.shape.port, 'port') !== undefined,
       pools,
     });
@@ -268,14 +271,14 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
   for (const [fname, fe] of cfg.frontends) {
     const base: KeyPath = ['frontends', fname];
     let portOk = fe.portValid && fe.protocol !== undefined;
-    if (fe.protocol === 'any' && fe.port !== undefined) {
+    if (fe.protocol === 'any' && fe.portGiven) {
       add(
         [...base, 'port'],
         'value',
         'protocol any makes an all-port VIP: remove port, or set protocol tcp or udp',
       );
       portOk = false;
-    } else if (fe.protocol !== undefined && fe.protocol !== 'any' && fe.port === undefined) {
+    } else if (fe.protocol !== undefined && fe.protocol !== 'any' && !fe.portGiven) {
       add(
         [...base, 'port'],
         'key',

@@ -1,4 +1,5 @@
 // Loading: the shipped examples, file-level refusals (size, encoding, kind), the model's defaults and immutability.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +178,14 @@ describe('file-level refusals (exit 1)', () => {
     expect(err.issues).toHaveLength(1);
     expect(err.issues[0]?.message).toContain(`at most ${MAX_CONFIG_BYTES} bytes`);
     expect(formatIssue(err.issues[0] as never)).toMatch(/big\.yaml:1:1: \(file\): the file is \d+ bytes/);
+  });
+
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const fifo = join(tmp, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const err = await loadError(fifo);
+    expect(err.exitCode).toBe(1);
+    expect(err.issues[0]?.message).toContain('not a regular file');
   });
 
   it('refuses a missing file, a directory and bytes that are not UTF-8', async () => {

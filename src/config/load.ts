@@ -153,7 +153,9 @@ function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): Conf
         ? 'the file holds more than one YAML document (a line with ---): a config is one document'
         : e.code === 'TAG_RESOLVE_FAILED'
           ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
-          : `not valid YAML: ${e.message.split('\n')[0]}`;
+          : /call stack/i.test(e.message)
+            ? 'not valid YAML for maglevd: nested too deeply (a config needs fewer than ten levels)'
+            : `not valid YAML: ${e.message.split('\n')[0]}`;
   return { file, line: at.line, col: at.col, path: YAML_PATH, message };
 }
 

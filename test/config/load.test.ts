@@ -224,6 +224,26 @@ describe('error reports', () => {
     expect(err.code).toBe('ERR_CONFIG');
   });
 
+  it('refuses YAML nested beyond what the parser can take, with a message saying so', () => {
+    const err = configError(() =>
+      parseConfigText(`maglev: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 'deep.yaml'),
+    );
+    expect(err.exitCode).toBe(1);
+    expect(err.issues[0]?.message).toContain('nested too deeply');
+  });
+
+  it('serialises with every issue, for the control API', () => {
+    const err = configError(() => parseConfigText('maglev: []\n', 'x.yaml'));
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      code: 'ERR_CONFIG',
+      message: err.message,
+      exitCode: 2,
+      issues: [
+        { file: 'x.yaml', line: 1, col: 9, path: 'maglev', message: expect.stringContaining('got a list') },
+      ],
+    });
+  });
+
   it('quotes names with dots in paths', () => {
     const text = MINIMAL.replaceAll('b1', 'web.1').replace(
       'backends: { web.1: }',

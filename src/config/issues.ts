@@ -38,6 +38,16 @@ export class ConfigError extends MaglevError {
     this.issues = sorted;
     this.exitCode = exitCode;
   }
+
+  /** The JSON form (control API, logs) carries every issue, not just the summary line. */
+  override toJSON(): {
+    code: 'ERR_CONFIG';
+    message: string;
+    exitCode: CheckExitCode;
+    issues: readonly ConfigIssue[];
+  } {
+    return { code: 'ERR_CONFIG', message: this.message, exitCode: this.exitCode, issues: this.issues };
+  }
 }
 
 /** A plain identifier segment needs no quoting in a path; anything else (a name with a dot) is bracketed. */

@@ -1,4 +1,5 @@
 // Reads and validates a config file: bounded read, YAML with positions, schema (stage 1), semantics (stage 2), model.
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
   type Document,
@@ -56,7 +57,9 @@ function errnoText(e: unknown): string {
 export async function readConfigFile(file: string): Promise<string> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
-    fh = await open(file, 'r');
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever; for a regular file it is a
+    // no-op, and anything else is refused right after by the fstat below.
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw fileIssue(file, errnoText(e));
   }
@@ -150,7 +153,9 @@ function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): Conf
         ? 'the file holds more than one YAML document (a line with ---): a config is one document'
         : e.code === 'TAG_RESOLVE_FAILED'
           ? `${e.message.replace(/^Unresolved tag/, 'unknown YAML tag')}: a config uses plain values`
-          : `not valid YAML: ${e.message.split('\n')[0]}`;
+          : /call stack/i.test(e.message)
+            ? 'not valid YAML for maglevd: nested too deeply (a config needs fewer than ten levels)'
+            : `not valid YAML: ${e.message.split('\n')[0]}`;
   return { file, line: at.line, col: at.col, path: YAML_PATH, message };
 }
 

@@ -348,7 +348,7 @@ export const HttpsCheckSchema = z.strictObject({
 export const HealthcheckSchema = z.discriminatedUnion(
   'type',
   [IcmpCheckSchema, TcpCheckSchema, HttpCheckSchema, HttpsCheckSchema],
-  { error: typeError('a map') },
+  { error: typeError('a map with type and the settings of that type') },
 );
 
 export const BackendSchema = z.strictObject(
@@ -359,7 +359,7 @@ export const BackendSchema = z.strictObject(
     }),
     enabled: bool('false starts the backend disabled: no probes, weight 0').default(DEFAULTS.enabled),
   },
-  { error: typeError('a map') },
+  { error: typeError('a map such as { address: 10.0.0.1, healthcheck: http }') },
 );
 
 export const PoolMemberSchema = z

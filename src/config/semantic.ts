@@ -20,6 +20,7 @@ import {
   PoolSchema,
   type RawMaglev,
 } from './schema.js';
+import { suggest } from './suggest.js';
 
 /*
  * Stage 2 reads the YAML data leniently, field by field: a field that failed stage 1 is simply unknown
@@ -44,8 +45,10 @@ interface PoolView {
 interface FrontendView {
   readonly prefix: IpPrefix | undefined;
   readonly protocol: ProtocolName | undefined;
-  /** The port as written (undefined: absent); `portValid` false when it failed stage 1. */
+  /** The port as written if it is a number; `portGiven` says whether the key is there at all. */
   readonly port: number | undefined;
+  readonly portGiven: boolean;
+  /** False when the port failed stage 1. */
   readonly portValid: boolean;
   readonly pools: readonly PoolView[] | undefined;
 }
@@ -166,6 +169,7 @@ export function buildView(
       prefix: p === undefined ? undefined : parsePrefix(p),
       protocol: get(FrontendSchema.shape.protocol, 'protocol'),
       port: typeof o.port === 'number' ? o.port : undefined,
+      portGiven: o.port !== undefined,
       portValid: o.port === undefined || get(FrontendSchema.shape.port, 'port') !== undefined,
       pools,
     });
@@ -193,12 +197,22 @@ const familyName = (f: AddressFamily) => (f === 4 ? 'IPv4' : 'IPv6');
 const encapName = (f: AddressFamily) => (f === 4 ? 'gre4' : 'gre6');
 const ms = (d: string) => parseDuration(d) as number;
 
-/** known lists the defined names for "no X named" messages; long lists are cut so the line stays readable. */
-function known(what: string, names: Iterable<string>): string {
+/**
+ * known lists the defined names for "no X named" messages, led by a likely intended one; long lists are
+ * cut so the line stays readable.
+ */
+function known(what: string, names: Iterable<string>, wanted: string, budget: { left: number }): string {
   const all = [...names];
   if (all.length === 0) return `no ${what} are defined`;
+  // Each guess compares against every name: a budget keeps a file full of bad references cheap.
+  const guess = budget.left-- > 0 ? suggest(wanted, all) : undefined;
+  if (guess !== undefined) return `did you mean "${guess}"? ${what} are: ${listNames(all)}`;
+  return `${what} are: ${listNames(all)}`;
+}
+
+function listNames(all: readonly string[]): string {
   const shown = all.slice(0, 10).join(', ');
-  return `${what} are: ${all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown}`;
+  return all.length > 10 ? `${shown}, ... (${all.length} in all)` : shown;
 }
 
 /** checkSemantics returns every stage-2 problem; an empty list means the config is valid (given stage 1). */
@@ -209,6 +223,7 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
     const pos = positions.locate(full, at);
     issues.push({ file, line: pos.line, col: pos.col, path: pathText(full), message });
   };
+  const budget = { left: 50 };
 
   // Healthchecks: a probe must end before the next one is due.
   for (const [name, hc] of cfg.healthchecks) {
@@ -241,7 +256,7 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
       add(
         ['backends', name, 'healthcheck'],
         'value',
-        `no healthcheck named "${be.healthcheck}" (${known('healthchecks', cfg.healthchecks.keys())})`,
+        `no healthcheck named "${be.healthcheck}" (${known('healthchecks', cfg.healthchecks.keys(), be.healthcheck, budget)})`,
       );
     }
   }
@@ -268,14 +283,14 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
   for (const [fname, fe] of cfg.frontends) {
     const base: KeyPath = ['frontends', fname];
     let portOk = fe.portValid && fe.protocol !== undefined;
-    if (fe.protocol === 'any' && fe.port !== undefined) {
+    if (fe.protocol === 'any' && fe.portGiven) {
       add(
         [...base, 'port'],
         'value',
         'protocol any makes an all-port VIP: remove port, or set protocol tcp or udp',
       );
       portOk = false;
-    } else if (fe.protocol !== undefined && fe.protocol !== 'any' && fe.port === undefined) {
+    } else if (fe.protocol !== undefined && fe.protocol !== 'any' && !fe.portGiven) {
       add(
         [...base, 'port'],
         'key',
@@ -284,7 +299,7 @@ export function checkSemantics(cfg: ConfigView, file: string, positions: SourceP
       portOk = false;
     }
 
-    const family = checkPools(fname, fe, cfg, add);
+    const family = checkPools(fname, fe, cfg, add, budget);
     if (family !== undefined && !needFamily.has(family)) needFamily.set(family, fname);
     if (!portOk || fe.prefix === undefined || fe.protocol === undefined) continue;
     const key = makeVipKey(fe.prefix, protocolNumber(fe.protocol), fe.port ?? 0);
@@ -356,6 +371,7 @@ function checkPools(
   fe: FrontendView,
   cfg: ConfigView,
   add: (path: KeyPath, at: 'key' | 'value', message: string) => void,
+  budget: { left: number },
 ): AddressFamily | undefined {
   const base: KeyPath = ['frontends', fname];
   if (fe.pools === undefined) return undefined;
@@ -380,7 +396,11 @@ function checkPools(
       const mpath: KeyPath = [...pbase, 'backends', bname];
       const be = cfg.backends.get(bname);
       if (be === undefined) {
-        add(mpath, 'key', `no backend named "${bname}" (${known('backends', cfg.backends.keys())})`);
+        add(
+          mpath,
+          'key',
+          `no backend named "${bname}" (${known('backends', cfg.backends.keys(), bname, budget)})`,
+        );
         continue;
       }
       const other = memberPool.get(bname);

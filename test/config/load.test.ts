@@ -1,4 +1,5 @@
 // Loading: the shipped examples, file-level refusals (size, encoding, kind), the model's defaults and immutability.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,14 @@ describe('file-level refusals (exit 1)', () => {
     expect(formatIssue(err.issues[0] as never)).toMatch(/big\.yaml:1:1: \(file\): the file is \d+ bytes/);
   });
 
+  it('refuses a FIFO at once instead of waiting for a writer', async () => {
+    const fifo = join(tmp, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const err = await loadError(fifo);
+    expect(err.exitCode).toBe(1);
+    expect(err.issues[0]?.message).toContain('not a regular file');
+  });
+
   it('refuses a missing file, a directory and bytes that are not UTF-8', async () => {
     expect((await loadError(join(tmp, 'absent.yaml'))).issues[0]?.message).toContain('does not exist');
     const d = await loadError(tmp);
@@ -213,6 +222,26 @@ describe('error reports', () => {
     ]);
     expect(err.message).toBe('x.yaml:4:41: healthchecks.tcp80.rise: 0 is below the minimum 1 (and 1 more)');
     expect(err.code).toBe('ERR_CONFIG');
+  });
+
+  it('refuses YAML nested beyond what the parser can take, with a message saying so', () => {
+    const err = configError(() =>
+      parseConfigText(`maglev: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 'deep.yaml'),
+    );
+    expect(err.exitCode).toBe(1);
+    expect(err.issues[0]?.message).toContain('nested too deeply');
+  });
+
+  it('serialises with every issue, for the control API', () => {
+    const err = configError(() => parseConfigText('maglev: []\n', 'x.yaml'));
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      code: 'ERR_CONFIG',
+      message: err.message,
+      exitCode: 2,
+      issues: [
+        { file: 'x.yaml', line: 1, col: 9, path: 'maglev', message: expect.stringContaining('got a list') },
+      ],
+    });
   });
 
   it('quotes names with dots in paths', () => {

@@ -1,8 +1,8 @@
 // The http and https probes: one GET on a fresh connection, the status checked, the body drained to a cap.
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { StatusRange } from '../../model/desired.js';
 import type { ProbeCode, ProbeResult } from '../../model/health.js';
 import { VERSION } from '../../util/version.js';
@@ -100,40 +100,49 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
     signal.addEventListener('abort', onAbort, { once: true });
 
     const host = hostHeader(req, tls);
-    const options: RequestOptions & {
-      servername?: string;
-      rejectUnauthorized?: boolean;
-      ca?: string | Buffer;
-    } = {
-      host: address.text,
-      port,
-      family: address.family,
-      localAddress: sourceFor(spec, address),
+    const localAddress = sourceFor(spec, address);
+    // The connection is made here, not by an Agent: no pooling by construction, no Agent per request
+    // (what `agent: false` costs), and the connect/TLS phases are observed directly for the result code.
+    const connectOnce = (): Socket => {
+      let s: Socket;
+      if (tls) {
+        const sni = sniName(spec.host);
+        // tls.connect forwards family and localAddress to the TCP connect (lib/_tls_wrap.js); untyped there.
+        const tlsOpts: ConnectionOptions & { family?: number; localAddress?: string } = {
+          host: address.text,
+          port,
+          family: address.family,
+          localAddress,
+          rejectUnauthorized: !spec.insecure,
+          ALPNProtocols: ['http/1.1'],
+        };
+        if (sni !== undefined) tlsOpts.servername = sni;
+        if (opts.ca !== undefined) tlsOpts.ca = opts.ca;
+        s = tlsConnect(tlsOpts);
+        s.once('secureConnect', () => (phase = 'response'));
+      } else {
+        s = netConnect({ host: address.text, port, family: address.family, localAddress, noDelay: true });
+      }
+      s.once('connect', () => {
+        if (phase === 'connect') phase = tls ? 'tls' : 'response';
+      });
+      s.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
+      sock = s;
+      return s;
+    };
+    const options: RequestOptions = {
       method: 'GET',
       path: spec.path,
-      agent: false,
       setHost: false,
+      createConnection: connectOnce,
       headers: { ...spec.headers, Host: host, 'User-Agent': USER_AGENT, Accept: '*/*', Connection: 'close' },
     };
-    if (tls) {
-      const sni = sniName(spec.host);
-      if (sni !== undefined) options.servername = sni;
-      options.rejectUnauthorized = !spec.insecure;
-      if (opts.ca !== undefined) options.ca = opts.ca;
-    }
     try {
-      creq = (tls ? httpsRequest : httpRequest)(options);
+      creq = httpRequest(options);
     } catch (e) {
       finish(makeResult(false, 'L4CFG', started, errorText(e)));
       return;
     }
-    creq.on('socket', (s: Socket) => {
-      sock = s;
-      s.once('connect', () => {
-        if (phase === 'connect') phase = tls ? 'tls' : 'response';
-      });
-      if (tls) s.once('secureConnect', () => (phase = 'response'));
-    });
     creq.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
     creq.on('response', (res: IncomingMessage) => onResponse(res));
     creq.end();

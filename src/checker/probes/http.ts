@@ -1,11 +1,10 @@
 // The http and https probes: one GET on a fresh connection, the status checked, the body drained to a cap.
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { request as httpRequest } from 'node:http';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { StatusRange } from '../../model/desired.js';
 import type { ProbeCode, ProbeResult } from '../../model/health.js';
 import { VERSION } from '../../util/version.js';
+import { type ReadOutcome, ResponseReader } from './http-response.js';
 import { errorText, makeResult, type Probe, type ProbeRequest, sourceFor } from './probe.js';
 
 /** USER_AGENT is sent with every http(s) probe so backend operators can tell checks from users. */
@@ -66,6 +65,30 @@ export const httpProbe: Probe = createHttpProbe(false);
 /** httpsProbe is the HTTPS probe verifying against the system CA store. */
 export const httpsProbe: Probe = createHttpProbe(true);
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const REQUEST_TARGET = /^[\x21-\x7e]+$/;
+
+/** requestHead builds the GET request head, or explains why the healthcheck cannot form one. */
+export function requestHead(
+  path: string,
+  host: string,
+  headers: Readonly<Record<string, string>>,
+): string | { error: string } {
+  if (!REQUEST_TARGET.test(path))
+    return { error: `path ${JSON.stringify(path)} is not a valid request target` };
+  if (!FIELD_VALUE.test(host)) return { error: 'host contains control characters' };
+  let head = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'user-agent' || lower === 'connection') continue; // ours win
+    if (!TOKEN.test(name)) return { error: `header name ${JSON.stringify(name)} is not a token` };
+    if (!FIELD_VALUE.test(value)) return { error: `header ${name} has a value with control characters` };
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
 function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promise<ProbeResult> {
   const started = process.hrtime.bigint();
   const { spec, address, signal } = req;
@@ -73,12 +96,14 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
   if (port === undefined) {
     return Promise.resolve(makeResult(false, 'L4CFG', started, `${spec.type} healthcheck has no port`));
   }
+  const head = requestHead(spec.path, hostHeader(req, tls), spec.headers);
+  if (typeof head !== 'string') return Promise.resolve(makeResult(false, 'L4CFG', started, head.error));
   if (signal.aborted) return Promise.resolve(makeResult(false, 'L4TOUT', started, 'aborted before start'));
   return new Promise<ProbeResult>((resolve) => {
     let phase: Phase = 'connect';
     let done = false;
-    let creq: ClientRequest | undefined;
     let sock: Socket | undefined;
+    const reader = new ResponseReader(BODY_CAP_BYTES);
     const finish = (r: ProbeResult, reset = false): void => {
       if (done) return;
       done = true;
@@ -87,10 +112,10 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
       // is closing) first, so a plain close leaves no TIME_WAIT here. When we give up mid-exchange we close
       // first: a reset then avoids TIME_WAIT (plain TCP only; node cannot reset a TLS socket). Resetting a
       // socket the peer already ended fails with EINVAL, and that error's stack trace is costly at scale.
-      if (reset && sock && !sock.destroyed && !tls && !sock.connecting && !sock.readableEnded) {
-        sock.resetAndDestroy();
+      if (sock && !sock.destroyed) {
+        if (reset && !tls && !sock.connecting && !sock.readableEnded) sock.resetAndDestroy();
+        else sock.destroy();
       }
-      creq?.destroy();
       resolve(r);
     };
     const onAbort = (): void => {
@@ -99,12 +124,29 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const host = hostHeader(req, tls);
     const localAddress = sourceFor(spec, address);
-    // The connection is made here, not by an Agent: no pooling by construction, no Agent per request
-    // (what `agent: false` costs), and the connect/TLS phases are observed directly for the result code.
-    const connectOnce = (): Socket => {
-      let s: Socket;
+    const judge = (o: ReadOutcome): void => {
+      switch (o.kind) {
+        case 'more':
+          return;
+        case 'bad':
+          finish(makeResult(false, 'L7RSP', started, o.detail), true);
+          return;
+        case 'status':
+        case 'complete':
+          if (!statusAccepted(o.status, spec.expectStatus)) {
+            const detail = `HTTP ${o.status}, expected ${rangesText(spec.expectStatus)}`;
+            finish(makeResult(false, 'L7STS', started, detail), true);
+          } else if (o.kind === 'complete') {
+            finish(makeResult(true, 'L7OK', started, `HTTP ${o.status}`));
+          }
+          return;
+      }
+    };
+    // The connection is ours, not an Agent's: no pooling by construction, and the connect and TLS phases
+    // are observed directly for the result code. The head is written at once; the socket holds it until
+    // connected (and, for TLS, until the handshake is done).
+    try {
       if (tls) {
         const sni = sniName(spec.host);
         // tls.connect forwards family and localAddress to the TCP connect (lib/_tls_wrap.js); untyped there.
@@ -118,53 +160,26 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
         };
         if (sni !== undefined) tlsOpts.servername = sni;
         if (opts.ca !== undefined) tlsOpts.ca = opts.ca;
-        s = tlsConnect(tlsOpts);
-        s.once('secureConnect', () => (phase = 'response'));
+        sock = tlsConnect(tlsOpts);
+        sock.once('secureConnect', () => (phase = 'response'));
       } else {
-        s = netConnect({ host: address.text, port, family: address.family, localAddress, noDelay: true });
+        sock = netConnect({ host: address.text, port, family: address.family, localAddress, noDelay: true });
       }
-      s.once('connect', () => {
-        if (phase === 'connect') phase = tls ? 'tls' : 'response';
-      });
-      s.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
-      sock = s;
-      return s;
-    };
-    const options: RequestOptions = {
-      method: 'GET',
-      path: spec.path,
-      setHost: false,
-      createConnection: connectOnce,
-      headers: { ...spec.headers, Host: host, 'User-Agent': USER_AGENT, Accept: '*/*', Connection: 'close' },
-    };
-    try {
-      creq = httpRequest(options);
     } catch (e) {
       finish(makeResult(false, 'L4CFG', started, errorText(e)));
       return;
     }
-    creq.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
-    creq.on('response', (res: IncomingMessage) => onResponse(res));
-    creq.end();
-
-    function onResponse(res: IncomingMessage): void {
-      phase = 'response';
-      const status = res.statusCode ?? 0;
-      if (!statusAccepted(status, spec.expectStatus)) {
-        finish(
-          makeResult(false, 'L7STS', started, `HTTP ${status}, expected ${rangesText(spec.expectStatus)}`),
-        );
-        return;
-      }
-      let bytes = 0;
-      const okResult = (): ProbeResult => makeResult(true, 'L7OK', started, `HTTP ${status}`);
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes >= BODY_CAP_BYTES) finish(okResult());
-      });
-      res.on('end', () => finish(okResult()));
-      res.on('error', (e) => finish(makeResult(false, 'L7RSP', started, `body: ${errorText(e)}`)));
-      res.on('aborted', () => finish(makeResult(false, 'L7RSP', started, 'connection closed mid-body')));
-    }
+    const s = sock;
+    s.once('connect', () => {
+      if (phase === 'connect') phase = tls ? 'tls' : 'response';
+    });
+    s.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
+    s.on('data', (chunk: Buffer) => {
+      if (!done) judge(reader.push(chunk));
+    });
+    s.on('end', () => {
+      if (!done) judge(reader.end());
+    });
+    s.write(head, 'latin1');
   });
 }

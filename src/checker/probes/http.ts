@@ -163,7 +163,8 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
         sock = tlsConnect(tlsOpts);
         sock.once('secureConnect', () => (phase = 'response'));
       } else {
-        sock = netConnect({ host: address.text, port, family: address.family, localAddress, noDelay: true });
+        // No TCP_NODELAY: the head goes out in one write, so Nagle never delays it, and it saves a syscall.
+        sock = netConnect({ host: address.text, port, family: address.family, localAddress });
       }
     } catch (e) {
       finish(makeResult(false, 'L4CFG', started, errorText(e)));

@@ -6,7 +6,7 @@ import { HealthChecker } from '../src/checker/checker.js';
 import { parseAddress } from '../src/model/address.js';
 import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../src/model/desired.js';
 
-const kind = process.argv[2] === 'icmp' ? 'icmp' : 'http';
+const kind = process.argv[2] === 'icmp' ? 'icmp' : process.argv[2] === 'tcp' ? 'tcp' : 'http';
 const seconds = Number(process.argv[3] ?? 10);
 const ports = (process.argv[4] ?? '').split(',').filter(Boolean).map(Number);
 const BACKENDS = Number(process.env.CHECKER_BENCH_BACKENDS ?? 2000);
@@ -34,13 +34,13 @@ function healthcheck(name: string, port: number | undefined): HealthcheckSpec {
 }
 
 const healthchecks = new Map<string, HealthcheckSpec>();
-if (kind === 'http') for (const p of ports) healthchecks.set(`hc${p}`, healthcheck(`hc${p}`, p));
+if (kind !== 'icmp') for (const p of ports) healthchecks.set(`hc${p}`, healthcheck(`hc${p}`, p));
 else healthchecks.set('icmp', healthcheck('icmp', undefined));
 const hcNames = [...healthchecks.keys()];
 const backends = new Map<string, BackendSpec>();
 for (let i = 0; i < BACKENDS; i++) {
   // HTTP servers listen on 127.0.0.1 only; ICMP targets spread over 127/8 (all answered by the kernel).
-  const address = kind === 'http' ? '127.0.0.1' : `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+  const address = kind !== 'icmp' ? '127.0.0.1' : `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   const name = `b${i}`;
   backends.set(name, {
     name,

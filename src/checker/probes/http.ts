@@ -1,11 +1,10 @@
 // The http and https probes: one GET on a fresh connection, the status checked, the body drained to a cap.
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { StatusRange } from '../../model/desired.js';
 import type { ProbeCode, ProbeResult } from '../../model/health.js';
 import { VERSION } from '../../util/version.js';
+import { type ReadOutcome, ResponseReader } from './http-response.js';
 import { errorText, makeResult, type Probe, type ProbeRequest, sourceFor } from './probe.js';
 
 /** USER_AGENT is sent with every http(s) probe so backend operators can tell checks from users. */
@@ -66,6 +65,30 @@ export const httpProbe: Probe = createHttpProbe(false);
 /** httpsProbe is the HTTPS probe verifying against the system CA store. */
 export const httpsProbe: Probe = createHttpProbe(true);
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const REQUEST_TARGET = /^[\x21-\x7e]+$/;
+
+/** requestHead builds the GET request head, or explains why the healthcheck cannot form one. */
+export function requestHead(
+  path: string,
+  host: string,
+  headers: Readonly<Record<string, string>>,
+): string | { error: string } {
+  if (!REQUEST_TARGET.test(path))
+    return { error: `path ${JSON.stringify(path)} is not a valid request target` };
+  if (!FIELD_VALUE.test(host)) return { error: 'host contains control characters' };
+  let head = `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'host' || lower === 'user-agent' || lower === 'connection') continue; // ours win
+    if (!TOKEN.test(name)) return { error: `header name ${JSON.stringify(name)} is not a token` };
+    if (!FIELD_VALUE.test(value)) return { error: `header ${name} has a value with control characters` };
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
 function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promise<ProbeResult> {
   const started = process.hrtime.bigint();
   const { spec, address, signal } = req;
@@ -73,12 +96,14 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
   if (port === undefined) {
     return Promise.resolve(makeResult(false, 'L4CFG', started, `${spec.type} healthcheck has no port`));
   }
+  const head = requestHead(spec.path, hostHeader(req, tls), spec.headers);
+  if (typeof head !== 'string') return Promise.resolve(makeResult(false, 'L4CFG', started, head.error));
   if (signal.aborted) return Promise.resolve(makeResult(false, 'L4TOUT', started, 'aborted before start'));
   return new Promise<ProbeResult>((resolve) => {
     let phase: Phase = 'connect';
     let done = false;
-    let creq: ClientRequest | undefined;
     let sock: Socket | undefined;
+    const reader = new ResponseReader(BODY_CAP_BYTES);
     const finish = (r: ProbeResult, reset = false): void => {
       if (done) return;
       done = true;
@@ -87,10 +112,10 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
       // is closing) first, so a plain close leaves no TIME_WAIT here. When we give up mid-exchange we close
       // first: a reset then avoids TIME_WAIT (plain TCP only; node cannot reset a TLS socket). Resetting a
       // socket the peer already ended fails with EINVAL, and that error's stack trace is costly at scale.
-      if (reset && sock && !sock.destroyed && !tls && !sock.connecting && !sock.readableEnded) {
-        sock.resetAndDestroy();
+      if (sock && !sock.destroyed) {
+        if (reset && !tls && !sock.connecting && !sock.readableEnded) sock.resetAndDestroy();
+        else sock.destroy();
       }
-      creq?.destroy();
       resolve(r);
     };
     const onAbort = (): void => {
@@ -99,63 +124,63 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
     };
     signal.addEventListener('abort', onAbort, { once: true });
 
-    const host = hostHeader(req, tls);
-    const options: RequestOptions & {
-      servername?: string;
-      rejectUnauthorized?: boolean;
-      ca?: string | Buffer;
-    } = {
-      host: address.text,
-      port,
-      family: address.family,
-      localAddress: sourceFor(spec, address),
-      method: 'GET',
-      path: spec.path,
-      agent: false,
-      setHost: false,
-      headers: { ...spec.headers, Host: host, 'User-Agent': USER_AGENT, Accept: '*/*', Connection: 'close' },
+    const localAddress = sourceFor(spec, address);
+    const judge = (o: ReadOutcome): void => {
+      switch (o.kind) {
+        case 'more':
+          return;
+        case 'bad':
+          finish(makeResult(false, 'L7RSP', started, o.detail), true);
+          return;
+        case 'status':
+        case 'complete':
+          if (!statusAccepted(o.status, spec.expectStatus)) {
+            const detail = `HTTP ${o.status}, expected ${rangesText(spec.expectStatus)}`;
+            finish(makeResult(false, 'L7STS', started, detail), true);
+          } else if (o.kind === 'complete') {
+            finish(makeResult(true, 'L7OK', started, `HTTP ${o.status}`));
+          }
+          return;
+      }
     };
-    if (tls) {
-      const sni = sniName(spec.host);
-      if (sni !== undefined) options.servername = sni;
-      options.rejectUnauthorized = !spec.insecure;
-      if (opts.ca !== undefined) options.ca = opts.ca;
-    }
+    // The connection is ours, not an Agent's: no pooling by construction, and the connect and TLS phases
+    // are observed directly for the result code. The head is written at once; the socket holds it until
+    // connected (and, for TLS, until the handshake is done).
     try {
-      creq = (tls ? httpsRequest : httpRequest)(options);
+      if (tls) {
+        const sni = sniName(spec.host);
+        // tls.connect forwards family and localAddress to the TCP connect (lib/_tls_wrap.js); untyped there.
+        const tlsOpts: ConnectionOptions & { family?: number; localAddress?: string } = {
+          host: address.text,
+          port,
+          family: address.family,
+          localAddress,
+          rejectUnauthorized: !spec.insecure,
+          ALPNProtocols: ['http/1.1'],
+        };
+        if (sni !== undefined) tlsOpts.servername = sni;
+        if (opts.ca !== undefined) tlsOpts.ca = opts.ca;
+        sock = tlsConnect(tlsOpts);
+        sock.once('secureConnect', () => (phase = 'response'));
+      } else {
+        // No TCP_NODELAY: the head goes out in one write, so Nagle never delays it, and it saves a syscall.
+        sock = netConnect({ host: address.text, port, family: address.family, localAddress });
+      }
     } catch (e) {
       finish(makeResult(false, 'L4CFG', started, errorText(e)));
       return;
     }
-    creq.on('socket', (s: Socket) => {
-      sock = s;
-      s.once('connect', () => {
-        if (phase === 'connect') phase = tls ? 'tls' : 'response';
-      });
-      if (tls) s.once('secureConnect', () => (phase = 'response'));
+    const s = sock;
+    s.once('connect', () => {
+      if (phase === 'connect') phase = tls ? 'tls' : 'response';
     });
-    creq.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
-    creq.on('response', (res: IncomingMessage) => onResponse(res));
-    creq.end();
-
-    function onResponse(res: IncomingMessage): void {
-      phase = 'response';
-      const status = res.statusCode ?? 0;
-      if (!statusAccepted(status, spec.expectStatus)) {
-        finish(
-          makeResult(false, 'L7STS', started, `HTTP ${status}, expected ${rangesText(spec.expectStatus)}`),
-        );
-        return;
-      }
-      let bytes = 0;
-      const okResult = (): ProbeResult => makeResult(true, 'L7OK', started, `HTTP ${status}`);
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes >= BODY_CAP_BYTES) finish(okResult());
-      });
-      res.on('end', () => finish(okResult()));
-      res.on('error', (e) => finish(makeResult(false, 'L7RSP', started, `body: ${errorText(e)}`)));
-      res.on('aborted', () => finish(makeResult(false, 'L7RSP', started, 'connection closed mid-body')));
-    }
+    s.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
+    s.on('data', (chunk: Buffer) => {
+      if (!done) judge(reader.push(chunk));
+    });
+    s.on('end', () => {
+      if (!done) judge(reader.end());
+    });
+    s.write(head, 'latin1');
   });
 }

@@ -32,7 +32,7 @@ export function tcpProbe(req: ProbeRequest): Promise<ProbeResult> {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const localAddress = sourceFor(spec, address);
-      sock = connect({ host: address.text, port, family: address.family, noDelay: true, localAddress });
+      sock = connect({ host: address.text, port, family: address.family, localAddress });
     } catch (e) {
       finish(makeResult(false, 'L4CFG', started, errorText(e)));
       return;

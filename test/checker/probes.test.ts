@@ -132,6 +132,19 @@ describe('http probe', () => {
     expect(requests.at(-1)?.headers.host).toBe(`127.0.0.1:${port}`);
   });
 
+  it('brackets an IPv6 address in the default Host header', async () => {
+    const seen: (string | undefined)[] = [];
+    const v6 = createHttpServer((rq, res) => {
+      seen.push(rq.headers.host);
+      res.end();
+    });
+    const p6 = await listen(v6, '::1');
+    const r = await httpProbe(req(spec({ port: p6, path: '/' }), '::1'));
+    v6.close();
+    expect(r).toMatchObject({ ok: true, code: 'L7OK' });
+    expect(seen).toEqual([`[::1]:${p6}`]);
+  });
+
   it('fails with L7STS on 500, and accepts it when expect-status says so', async () => {
     const r = await httpProbe(req(spec({ path: '/500' })));
     expect(r).toMatchObject({ ok: false, code: 'L7STS' });

@@ -87,6 +87,18 @@ describe('tcp probe', () => {
     expect(r.code).toBe('L4OK');
     expect(seen).toEqual(['127.0.0.2']);
   });
+
+  it('reports L4CFG when the source address is not on this host (nothing is sent)', async () => {
+    const r = await tcpProbe(
+      req(hc({ type: 'tcp', port, timeoutMs: TIMEOUT_MS, sourceV4: addr('192.0.2.55') })),
+    );
+    expect(r).toMatchObject({ ok: false, code: 'L4CFG' });
+    expect(r.detail).toContain('EADDRNOTAVAIL');
+    const h = await httpProbe(
+      req(hc({ type: 'http', port, timeoutMs: TIMEOUT_MS, sourceV4: addr('192.0.2.55') })),
+    );
+    expect(h).toMatchObject({ ok: false, code: 'L4CFG' });
+  });
 });
 
 describe('http probe', () => {

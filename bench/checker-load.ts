@@ -3,10 +3,13 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthChecker } from '../src/checker/checker.js';
+import type { Probe } from '../src/checker/probes/probe.js';
 import { parseAddress } from '../src/model/address.js';
 import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../src/model/desired.js';
 
-const kind = process.argv[2] === 'icmp' ? 'icmp' : process.argv[2] === 'tcp' ? 'tcp' : 'http';
+// 'fake' measures the checker's own machinery: http healthchecks answered by an instant in-process probe.
+const mode = process.argv[2] ?? 'http';
+const kind = mode === 'icmp' ? 'icmp' : mode === 'tcp' ? 'tcp' : 'http';
 const seconds = Number(process.argv[3] ?? 10);
 const ports = (process.argv[4] ?? '').split(',').filter(Boolean).map(Number);
 const BACKENDS = Number(process.env.CHECKER_BENCH_BACKENDS ?? 2000);
@@ -34,7 +37,8 @@ function healthcheck(name: string, port: number | undefined): HealthcheckSpec {
 }
 
 const healthchecks = new Map<string, HealthcheckSpec>();
-if (kind !== 'icmp') for (const p of ports) healthchecks.set(`hc${p}`, healthcheck(`hc${p}`, p));
+if (mode === 'fake') healthchecks.set('fake', healthcheck('fake', 80));
+else if (kind !== 'icmp') for (const p of ports) healthchecks.set(`hc${p}`, healthcheck(`hc${p}`, p));
 else healthchecks.set('icmp', healthcheck('icmp', undefined));
 const hcNames = [...healthchecks.keys()];
 const backends = new Map<string, BackendSpec>();
@@ -70,7 +74,14 @@ const model: DesiredModel = {
   frontends: new Map(),
 };
 
-const checker = new HealthChecker(model);
+const instant: Probe = async () => ({
+  ok: true,
+  code: 'L7OK',
+  latencyMs: 0,
+  detail: 'HTTP 200',
+  at: Date.now(),
+});
+const checker = new HealthChecker(model, mode === 'fake' ? { probes: { http: instant } } : {});
 let ok = 0;
 let failed = 0;
 const codes = new Map<string, number>();
@@ -99,7 +110,7 @@ const snap = checker.snapshot();
 let up = 0;
 for (const b of snap.backends.values()) if (b.state === 'up') up++;
 const out = {
-  kind,
+  kind: mode,
   cpuPct: ((cpu.user + cpu.system) / wallUs) * 100,
   userPct: (cpu.user / wallUs) * 100,
   loadavg1: loadavg()[0],

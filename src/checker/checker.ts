@@ -244,6 +244,8 @@ export class HealthChecker {
    * configured `enabled` flag acts like enable/disable.
    */
   applyConfig(next: DesiredModel): void {
+    // Check every reference before changing anything, so a bad model leaves the checker as it was.
+    for (const b of next.backends.values()) this.healthcheckOf(next, b);
     const now = this.clock.now();
     const old = this.model;
     this.model = next;

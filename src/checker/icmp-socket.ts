@@ -161,7 +161,12 @@ export class IcmpSocket {
         };
       }
     }
-    return new IcmpSocket(family, fd, onBroken);
+    try {
+      return new IcmpSocket(family, fd, onBroken);
+    } catch (e) {
+      f.close(fd);
+      return { error: `node could not adopt the ICMP socket: ${e instanceof Error ? e.message : String(e)}` };
+    }
   }
 
   /** outstanding is how many echoes await a reply (bounded by the checker's max-concurrent-probes). */

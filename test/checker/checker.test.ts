@@ -261,6 +261,17 @@ describe('applyConfig', () => {
     c.stop();
   });
 
+  it('refuses a model naming an unknown healthcheck and changes nothing', () => {
+    const c = makeChecker(new FakeProbe());
+    const before = c.snapshot();
+    expect(() =>
+      c.applyConfig(
+        model({ healthchecks: [H], backends: [{ name: 'x', address: '10.0.0.7', healthcheck: 'nope' }] }),
+      ),
+    ).toThrow(/unknown healthcheck nope/);
+    expect(c.snapshot()).toBe(before);
+  });
+
   it('operator state survives a reload, even one that moves the backend', async () => {
     const fake = new FakeProbe();
     const c = makeChecker(fake, [

@@ -19,5 +19,17 @@ const many = await Promise.all(
 );
 // The namespace has only loopback: a documentation address is unreachable (a send error, not a timeout).
 const unreachable = await probe({ address: addr('192.0.2.1'), spec, signal: AbortSignal.timeout(1000) });
+// A source address: one on this host works, one that is not is a configuration result.
+const sourced = await probe({
+  address: addr('127.0.0.1'),
+  spec: hc({ type: 'icmp', timeoutMs: 1000, sourceV4: addr('127.0.0.1') }),
+  signal: AbortSignal.timeout(1000),
+});
+const badSource = await probe({
+  address: addr('127.0.0.1'),
+  spec: hc({ type: 'icmp', timeoutMs: 1000, sourceV4: addr('192.0.2.55') }),
+  signal: AbortSignal.timeout(1000),
+});
 pool.closeAll();
-process.stdout.write(JSON.stringify({ single: out, manyOk: many.filter((r) => r.ok).length, unreachable }));
+const manyOk = many.filter((r) => r.ok).length;
+process.stdout.write(JSON.stringify({ single: out, manyOk, unreachable, sourced, badSource }));

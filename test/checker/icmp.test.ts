@@ -56,14 +56,20 @@ describe('icmp probe on this host', () => {
 
 const canNetns = !allowed && netnsAvailable();
 describe.skipIf(!canNetns)('icmp probe in a private network namespace (ping sockets allowed there)', () => {
-  it('gets echo replies from 127.0.0.1 and ::1, matches 200 concurrent replies, L4CON when unreachable', () => {
+  it('gets echo replies from 127.0.0.1 and ::1, matches 200 concurrent replies, L4CON when unreachable, source addresses', () => {
     const child = fileURLToPath(new URL('./icmp-netns-child.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
     const script = `echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && ip link set lo up && exec "${process.execPath}" --import "${tsx}" "${child}"`;
     const out = execFileSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 15_000 });
-    const r = JSON.parse(out) as { single: ProbeResult[]; manyOk: number; unreachable: ProbeResult };
+    const r = JSON.parse(out) as Record<'unreachable' | 'sourced' | 'badSource', ProbeResult> & {
+      single: ProbeResult[];
+      manyOk: number;
+    };
     expect(r.single.map((x) => x.code)).toEqual(['L4OK', 'L4OK', 'L4OK', 'L4OK']);
     expect(r.manyOk).toBe(200);
     expect(r.unreachable).toMatchObject({ ok: false, code: 'L4CON' });
+    expect(r.sourced).toMatchObject({ ok: true, code: 'L4OK' });
+    expect(r.badSource).toMatchObject({ ok: false, code: 'L4CFG' });
+    expect(r.badSource.detail).toContain('192.0.2.55');
   });
 });

@@ -87,6 +87,18 @@ describe('tcp probe', () => {
     expect(r.code).toBe('L4OK');
     expect(seen).toEqual(['127.0.0.2']);
   });
+
+  it('reports L4CFG when the source address is not on this host (nothing is sent)', async () => {
+    const r = await tcpProbe(
+      req(hc({ type: 'tcp', port, timeoutMs: TIMEOUT_MS, sourceV4: addr('192.0.2.55') })),
+    );
+    expect(r).toMatchObject({ ok: false, code: 'L4CFG' });
+    expect(r.detail).toContain('EADDRNOTAVAIL');
+    const h = await httpProbe(
+      req(hc({ type: 'http', port, timeoutMs: TIMEOUT_MS, sourceV4: addr('192.0.2.55') })),
+    );
+    expect(h).toMatchObject({ ok: false, code: 'L4CFG' });
+  });
 });
 
 describe('http probe', () => {
@@ -130,6 +142,19 @@ describe('http probe', () => {
   it('defaults Host to the backend address and port', async () => {
     await httpProbe(req(spec({ path: '/ok' })));
     expect(requests.at(-1)?.headers.host).toBe(`127.0.0.1:${port}`);
+  });
+
+  it('brackets an IPv6 address in the default Host header', async () => {
+    const seen: (string | undefined)[] = [];
+    const v6 = createHttpServer((rq, res) => {
+      seen.push(rq.headers.host);
+      res.end();
+    });
+    const p6 = await listen(v6, '::1');
+    const r = await httpProbe(req(spec({ port: p6, path: '/' }), '::1'));
+    v6.close();
+    expect(r).toMatchObject({ ok: true, code: 'L7OK' });
+    expect(seen).toEqual([`[::1]:${p6}`]);
   });
 
   it('fails with L7STS on 500, and accepts it when expect-status says so', async () => {

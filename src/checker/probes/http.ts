@@ -5,7 +5,14 @@ import type { StatusRange } from '../../model/desired.js';
 import type { ProbeCode, ProbeResult } from '../../model/health.js';
 import { VERSION } from '../../util/version.js';
 import { type ReadOutcome, ResponseReader } from './http-response.js';
-import { errorText, makeResult, type Probe, type ProbeRequest, sourceFor } from './probe.js';
+import {
+  connectErrorCode,
+  errorText,
+  makeResult,
+  type Probe,
+  type ProbeRequest,
+  sourceFor,
+} from './probe.js';
 
 /** USER_AGENT is sent with every http(s) probe so backend operators can tell checks from users. */
 export const USER_AGENT = `maglevd/${VERSION}`;
@@ -174,7 +181,9 @@ function runHttp(req: ProbeRequest, tls: boolean, opts: HttpProbeOptions): Promi
     s.once('connect', () => {
       if (phase === 'connect') phase = tls ? 'tls' : 'response';
     });
-    s.on('error', (e) => finish(makeResult(false, ERROR_CODE[phase], started, errorText(e))));
+    s.on('error', (e) =>
+      finish(makeResult(false, connectErrorCode(e, ERROR_CODE[phase]), started, errorText(e))),
+    );
     s.on('data', (chunk: Buffer) => {
       if (!done) judge(reader.push(chunk));
     });

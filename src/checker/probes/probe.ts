@@ -49,3 +49,11 @@ export function errorText(e: unknown): string {
 export function sourceFor(spec: HealthcheckSpec, address: IpAddress): string | undefined {
   return (address.family === 4 ? spec.sourceV4 : spec.sourceV6)?.text;
 }
+
+/**
+ * connectErrorCode classifies a socket error: a source address that is not on this host is a configuration
+ * problem (L4CFG), not a verdict on the backend; anything else takes the phase's code.
+ */
+export function connectErrorCode(e: unknown, phaseCode: ProbeCode): ProbeCode {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'EADDRNOTAVAIL' ? 'L4CFG' : phaseCode;
+}

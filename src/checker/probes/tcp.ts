@@ -1,7 +1,7 @@
 // The tcp probe: a connect within the timeout, then an immediate reset so no TIME_WAIT piles up here.
 import { connect, type Socket } from 'node:net';
 import type { ProbeResult } from '../../model/health.js';
-import { errorText, makeResult, type ProbeRequest, sourceFor } from './probe.js';
+import { connectErrorCode, errorText, makeResult, type ProbeRequest, sourceFor } from './probe.js';
 
 /** tcpProbe connects to the healthcheck port: L4OK on connect, L4CON on refusal/unreachable, L4TOUT on abort. */
 export function tcpProbe(req: ProbeRequest): Promise<ProbeResult> {
@@ -38,6 +38,7 @@ export function tcpProbe(req: ProbeRequest): Promise<ProbeResult> {
       return;
     }
     sock.once('connect', () => finish(makeResult(true, 'L4OK', started, `connected to port ${port}`)));
-    sock.once('error', (e) => finish(makeResult(false, 'L4CON', started, errorText(e))));
+    // 'on', not 'once': a reset after finish may still report an error, which must not go unhandled.
+    sock.on('error', (e) => finish(makeResult(false, connectErrorCode(e, 'L4CON'), started, errorText(e))));
   });
 }

@@ -34,6 +34,7 @@ class Stuck extends EventEmitter {
 export async function run(): Promise<void> {
   const h = await startHarness();
   const client = new ControlClient({ socketPath: h.socketPath });
+  const subs = () => h.target.subscriberCount;
   const rows = [];
   rows.push(
     await measure('GET /v1/frontends round trips (sequential)', 'req/s', 5, async () => {
@@ -57,7 +58,7 @@ export async function run(): Promise<void> {
         },
         { signal: ac.signal },
       );
-      while (h.target.subscriberCount !== 1) await new Promise((r) => setTimeout(r, 1));
+      while (subs() !== 1) await new Promise((r) => setTimeout(r, 1));
       const t0 = process.hrtime.bigint();
       // Bursts of 200, never more than 600 ahead of the reader: below the 1000-event bound.
       for (let i = 0; i < n; i += 200) {
@@ -70,7 +71,7 @@ export async function run(): Promise<void> {
       ac.abort();
       await done;
       // The next run must not start while the server still holds this subscription.
-      while (h.target.subscriberCount !== 0) await new Promise((r) => setTimeout(r, 1));
+      while (subs() !== 0) await new Promise((r) => setTimeout(r, 1));
       return rate;
     }),
   );

@@ -10,6 +10,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C: `watch` ends with exit 0. */
   readonly signal?: AbortSignal;
+  /** Told while a command streams until Ctrl-C (so the process lets Ctrl-C end it cleanly). */
+  readonly streaming?: (on: boolean) => void;
   /** Reads a file for `config check <file>` (relative to the caller's cwd). */
   readonly readFile?: (path: string) => Promise<string>;
   /** Request timeout override (tests). */

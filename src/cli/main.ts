@@ -34,15 +34,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-/** main runs maglevctl as a process: Ctrl-C ends `watch` cleanly with exit 0. */
+/** Exit code of a command interrupted by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * main runs maglevctl as a process. Ctrl-C ends `watch` cleanly with exit 0; any other command it
+ * interrupts at once with exit 130.
+ */
 export async function main(): Promise<void> {
   const ac = new AbortController();
-  process.once('SIGINT', () => ac.abort());
+  let streaming = false;
+  process.on('SIGINT', () => {
+    if (streaming && !ac.signal.aborted) ac.abort();
+    else process.exit(EXIT_INTERRUPTED);
+  });
   const code = await runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     signal: ac.signal,
+    streaming: (on) => {
+      streaming = on;
+    },
     readFile: (p) => readFile(p, 'utf8'),
   });
   process.exitCode = code;

@@ -208,6 +208,24 @@ describe('set, sync, config', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, errors: [{ line: 12, col: 7 }] });
   });
 
+  it('--json on every action prints the API answer', async () => {
+    const cases: [string[], unknown][] = [
+      [
+        ['set', 'weight', 'web-v4', 'fallback', 'web3', '50'],
+        { changed: true, vips: ['198.51.100.1/32 tcp:80'] },
+      ],
+      [['sync', 'web-v6'], { changed: true, vips: ['2001:db8::1/128 tcp:443'] }],
+      [['config', 'check'], { ok: true, file: '/etc/maglev/maglev.yaml', errors: [] }],
+      [['config', 'reload'], { ok: true, generation: 2 }],
+      [['set', 'log-level', 'warn'], { level: 'warn' }],
+    ];
+    for (const [argv, expected] of cases) {
+      const r = await cli([...s, ...argv, '--json']);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject(expected as object);
+    }
+  });
+
   it('set log-level', async () => {
     expect((await cli([...s, 'set', 'log-level', 'debug'])).stdout).toBe('log level debug\n');
     expect(h.target.logLevel).toBe('debug');

@@ -30,6 +30,13 @@ const EXAMPLES: Example[] = [
   { title: 'show backends <name>', argv: ['show', 'backends', 'web2'] },
   { title: 'show healthchecks', argv: ['show', 'healthchecks'] },
   { title: 'show vpp', argv: ['show', 'vpp'] },
+  {
+    title: 'show vpp (VPP down)',
+    argv: ['show', 'vpp'],
+    setup: (t) => {
+      t.vppConnected = false;
+    },
+  },
   { title: 'show vpp lb', argv: ['show', 'vpp', 'lb'] },
   { title: 'show plan', argv: ['show', 'plan'] },
   {
@@ -49,6 +56,7 @@ const EXAMPLES: Example[] = [
   { title: 'set weight ... default', argv: ['set', 'weight', 'web-v4', 'primary', 'web1', 'default'] },
   { title: 'set weight (usage error)', argv: ['set', 'weight', 'web-v4', 'primary', 'web1', '150'] },
   { title: 'set weight --json', argv: ['set', 'weight', 'web-v4', 'fallback', 'web3', '50', '--json'] },
+  { title: 'set log-level <level>', argv: ['set', 'log-level', 'debug'] },
   { title: 'sync [frontend]', argv: ['sync'] },
   { title: 'sync <frontend>', argv: ['sync', 'web-v4'] },
   {

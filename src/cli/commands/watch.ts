@@ -50,11 +50,17 @@ export function registerWatch(program: Command, run: Runner): void {
           frontend: opts.frontend as string | undefined,
           level: opts.logLevel as string | undefined,
         };
-        const end = await ctx.client.events(
-          query,
-          (e) => (ctx.json ? ctx.io.stdout(`${JSON.stringify(e)}\n`) : ctx.print(renderEvent(e))),
-          ctx.io.signal ? { signal: ctx.io.signal } : {},
-        );
+        ctx.io.streaming?.(true);
+        let end: Awaited<ReturnType<typeof ctx.client.events>>;
+        try {
+          end = await ctx.client.events(
+            query,
+            (e) => (ctx.json ? ctx.io.stdout(`${JSON.stringify(e)}\n`) : ctx.print(renderEvent(e))),
+            ctx.io.signal ? { signal: ctx.io.signal } : {},
+          );
+        } finally {
+          ctx.io.streaming?.(false);
+        }
         if (end === 'aborted') return 0;
         ctx.io.stderr(
           end === 'overflow'

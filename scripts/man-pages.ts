@@ -155,7 +155,7 @@ function maglevdExitStatus(): Entry[] {
     },
     {
       term: bold('1'),
-      body: 'The configuration file cannot be read or is not YAML; the control socket is in use or cannot be created; a command-line usage error.',
+      body: 'The configuration file cannot be read or is not YAML; the control socket is in use or cannot be created; --metrics is not host:port; a command-line usage error.',
     },
     { term: bold('2'), body: 'The configuration is invalid (every error is printed on standard error).' },
     {

@@ -3,13 +3,17 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildDeb,
   CLI_ENTRY,
   controlFile,
   DAEMON_ENTRY,
+  DOCS,
   debVersion,
+  gzipManPage,
+  MAN_PAGES,
   POSTINST,
   POSTRM,
   PRERM,
@@ -109,6 +113,19 @@ describe('package-deb', () => {
     }
   });
 
+  it('gzips man pages reproducibly, as gzip -9n does: no name, no time in the header', () => {
+    const page = Buffer.from('.TH X 8\n.SH NAME\nx \\- y\n');
+    const a = gzipManPage(page);
+    expect(a.equals(gzipManPage(page))).toBe(true);
+    expect(a.readUInt32LE(4)).toBe(0); // MTIME
+    expect(a[3]).toBe(0); // FLG: no FNAME, no comment
+    expect(gunzipSync(a).equals(page)).toBe(true);
+  });
+
+  it('ships the man pages and operator docs that exist in the repository', () => {
+    for (const f of [...MAN_PAGES, ...DOCS]) expect(existsSync(join(root, f)), f).toBe(true);
+  });
+
   it.skipIf(skipReason !== '')(
     `builds a .deb whose unpacked tree runs maglevd --version and --check${skipReason}`,
     () => {
@@ -126,6 +143,10 @@ describe('package-deb', () => {
         './usr/lib/sysusers.d/maglevd.conf',
         './usr/lib/tmpfiles.d/maglevd.conf',
         './etc/maglev/maglev.yaml',
+        './usr/share/man/man8/maglevd.8.gz',
+        './usr/share/man/man8/maglevctl.8.gz',
+        './usr/share/doc/maglevd/operations.md',
+        './usr/share/doc/maglevd/errors.md',
         './usr/lib/maglevd/node_modules/koffi/',
         './usr/lib/maglevd/node_modules/vpp-binapi-ts/dist/',
       ]) {
@@ -136,6 +157,7 @@ describe('package-deb', () => {
         '/etc/default/maglevd\n/etc/maglev/maglev.yaml\n',
       );
       expect(files).toContain('./etc/default/maglevd');
+      expect(files).toMatch(/^-rw-r--r-- root\/root .* \.\/usr\/share\/man\/man8\/maglevd\.8\.gz$/m);
 
       // Unpacked outside the repository, so nothing resolves from the repository's node_modules.
       const tree = join(scratch, 'root');
@@ -144,13 +166,21 @@ describe('package-deb', () => {
       expect(v.stderr).toBe('');
       expect(v.status).toBe(0);
       expect(v.stdout).toContain(version);
-      if (existsSync(join(root, 'examples/maglev.yaml'))) {
-        const check = spawnSync(
-          join(tree, 'usr/sbin/maglevd'),
-          ['--check', '--config', join(tree, 'etc/maglev/maglev.yaml')],
-          { encoding: 'utf8' },
-        );
-        expect(check.status, check.stderr).toBe(0);
+      // The conffile is the commented example, and the daemon accepts it.
+      expect(readFileSync(join(tree, 'etc/maglev/maglev.yaml'), 'utf8')).toBe(
+        readFileSync(join(root, 'examples/maglev.yaml'), 'utf8'),
+      );
+      const check = spawnSync(
+        join(tree, 'usr/sbin/maglevd'),
+        ['--check', '--config', join(tree, 'etc/maglev/maglev.yaml')],
+        { encoding: 'utf8' },
+      );
+      expect(check.status, check.stderr).toBe(0);
+      // man finds the pages it installs: the committed roff, gzipped.
+      for (const page of MAN_PAGES) {
+        const name = page.slice(page.indexOf('/') + 1);
+        const gz = readFileSync(join(tree, 'usr/share/man/man8', `${name}.gz`));
+        expect(gunzipSync(gz).toString('utf8')).toBe(readFileSync(join(root, page), 'utf8'));
       }
     },
     // Copies ~2000 files and runs dpkg-deb: seconds on a quiet machine, more on a shared one.

@@ -397,8 +397,8 @@ export class HealthChecker {
         code: t.code,
         reason: t.reason,
       };
-      if (t.to === 'down') this.log.warn(fields, 'backend down');
-      else this.log.info(fields, 'backend state');
+      // The daemon logs every transition as the `backend-transition` event; this line is for tracing the checker.
+      this.log.debug(fields, 'backend state');
     }
   }
 
@@ -488,6 +488,19 @@ export class HealthChecker {
       return 0;
     }
     this.applied++;
+    this.log.debug(
+      {
+        event: 'probe',
+        backend: name,
+        address: address.text,
+        type: e.hc.type,
+        ok: result.ok,
+        code: result.code,
+        latencyMs: result.latencyMs,
+        detail: result.detail,
+      },
+      `probe ${name}: ${result.code}`,
+    );
     const now = this.clock.now();
     const events: TransitionEvent[] = [];
     const r = step(e.health, { kind: 'result', result }, e.params, now);

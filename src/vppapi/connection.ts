@@ -371,6 +371,12 @@ export class VppConnection {
       };
       p.timer = setTimeout(() => this.onTimer(p), timeoutMs);
       this.pending.set(context, p);
+      if (this.log?.isLevelEnabled('debug')) {
+        this.log.debug(
+          { event: 'vpp-api-send', message: def.name, context, kind },
+          `→ ${def.name} #${context}`,
+        );
+      }
       this.writer.write(payload);
       if (ping) this.writer.write(ping);
     });
@@ -518,6 +524,18 @@ export class VppConnection {
       return;
     }
     const retval = (reply as { retval?: unknown }).retval;
+    if (this.log?.isLevelEnabled('debug')) {
+      this.log.debug(
+        {
+          event: 'vpp-api-recv',
+          message: p.messageName,
+          context: p.context,
+          retval: typeof retval === 'number' ? retval : undefined,
+          details: p.kind === 'dump' ? p.details.length : undefined,
+        },
+        `← ${p.messageName} #${p.context}`,
+      );
+    }
     if (typeof retval === 'number' && retval < 0) {
       p.reject(attachCallerStack(new VppApiError(p.messageName, retval, p.context), p.caller));
       return;

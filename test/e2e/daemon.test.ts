@@ -123,4 +123,103 @@ describe('maglevd end to end', () => {
     await backends.b.start();
     await converged();
   });
+
+  describe('operator actions change VPP as spec §5 says', () => {
+    /** weightWrites: the lb_as_set_weight calls since `mark`, as `address weight flush` lines. */
+    const weightWrites = (mark: number) =>
+      vpp.writes(mark).map((c) => {
+        const v = c.value as { as_address?: { un: Uint8Array }; weight?: number; is_flush?: boolean };
+        const a = v.as_address ? [...v.as_address.un.subarray(0, 4)].join('.') : '?';
+        return `${c.name} ${a} ${v.weight}${v.is_flush ? ' flush' : ''}`;
+      });
+    /** settled: the daemon's own dry run finds nothing to do and VPP holds `expected`. */
+    const settled = async (expected: LbWeights) => {
+      await converged(expected);
+      await waitFor(
+        async () => (await ctlJson<{ inSync: boolean }>(work.socket, ['show', 'plan'])).inSync,
+        SLOW_MS,
+        'show plan to be in sync',
+      );
+    };
+    const state = async (b: string) =>
+      (await ctlJson<{ state: string }>(work.socket, ['show', 'backends', b])).state;
+    const with_ = (vip: string, address: string, w: number): LbWeights => ({
+      ...CONVERGED,
+      [vip]: { ...CONVERGED[vip], [address]: w },
+    });
+
+    it('pause keeps the weight (even when the backend dies meanwhile); resume probes again', async () => {
+      let mark = vpp.calls.length;
+      const r = await ctlJson<{ changed: boolean }>(work.socket, ['set', 'backend', 'b', 'pause']);
+      expect(r.changed).toBe(true);
+      expect(await state('b')).toBe('paused');
+      await backends.b.stop();
+      // A visible change on the same VIP is the barrier: any write the pause caused would come first.
+      await ctlJson(work.socket, ['set', 'weight', 'web', 'primary', 'a', '30']);
+      await settled(with_(WEB, ADDR.a, 30));
+      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.a} 30`]);
+      mark = vpp.calls.length;
+      await ctlJson(work.socket, ['set', 'weight', 'web', 'primary', 'a', 'default']);
+      await settled(with_(WEB, ADDR.a, 100));
+      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.a} 100`]);
+      // Resumed while dead: probes find it down, its weight goes to 0.
+      await ctlJson(work.socket, ['set', 'backend', 'b', 'resume']);
+      await waitFor(async () => (await state('b')) === 'down', SLOW_MS, 'b down after resume');
+      await settled(with_(WEB, ADDR.b, 0));
+      await backends.b.start();
+      await waitFor(async () => (await state('b')) === 'up', SLOW_MS, 'b up again');
+      await settled(CONVERGED);
+    });
+
+    it('disable sets 0 with flush; enable brings the configured weight back', async () => {
+      const mark = vpp.calls.length;
+      await ctlJson(work.socket, ['set', 'backend', 'a', 'disable']);
+      await settled(with_(WEB, ADDR.a, 0));
+      expect(await state('a')).toBe('disabled');
+      // On api, a is in the inactive fallback pool: already 0, nothing to write.
+      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.a} 0 flush`]);
+      const again = await ctlJson<{ changed: boolean }>(work.socket, ['set', 'backend', 'a', 'disable']);
+      expect(again.changed).toBe(false);
+      const mark2 = vpp.calls.length;
+      await ctlJson(work.socket, ['set', 'backend', 'a', 'enable']);
+      await waitFor(async () => (await state('a')) === 'up', SLOW_MS, 'a up after enable');
+      await settled(CONVERGED);
+      expect(weightWrites(mark2)).toEqual([`lb_as_set_weight ${ADDR.a} 100`]);
+    });
+
+    it('set weight: 0 without flush, 0 with --flush, a value, and default', async () => {
+      const cases: [string[], number, string][] = [
+        [['0'], 0, `lb_as_set_weight ${ADDR.b} 0`],
+        [['default'], 50, `lb_as_set_weight ${ADDR.b} 50`],
+        [['0', '--flush'], 0, `lb_as_set_weight ${ADDR.b} 0 flush`],
+        [['default'], 50, `lb_as_set_weight ${ADDR.b} 50`],
+        [['77'], 77, `lb_as_set_weight ${ADDR.b} 77`],
+        [['default'], 50, `lb_as_set_weight ${ADDR.b} 50`],
+      ];
+      for (const [args, weight, write] of cases) {
+        const mark = vpp.calls.length;
+        await ctlJson(work.socket, ['set', 'weight', 'web', 'primary', 'b', ...args]);
+        await settled(with_(WEB, ADDR.b, weight));
+        expect(weightWrites(mark), args.join(' ')).toEqual([write]);
+      }
+      const fe = await ctlJson<{ pools: { backends: { backend: string; override: unknown }[] }[] }>(
+        work.socket,
+        ['show', 'frontends', 'web'],
+      );
+      expect(fe.pools[0]?.backends.find((b) => b.backend === 'b')?.override).toBeNull();
+    });
+
+    it('a dead primary fails over to the fallback pool, which drains gracefully when it recovers', async () => {
+      let mark = vpp.calls.length;
+      await backends.c.stop();
+      await settled({ ...CONVERGED, [API]: { [ADDR.c]: 0, [ADDR.a]: 100 } });
+      // Raise before lower (make before break); the dead one is flushed.
+      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.a} 100`, `lb_as_set_weight ${ADDR.c} 0 flush`]);
+      mark = vpp.calls.length;
+      await backends.c.start();
+      await settled(CONVERGED);
+      // The fallback leaves without a flush: its flows finish.
+      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.c} 100`, `lb_as_set_weight ${ADDR.a} 0`]);
+    });
+  });
 });

@@ -222,4 +222,121 @@ describe('maglevd end to end', () => {
       expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.c} 100`, `lb_as_set_weight ${ADDR.a} 0`]);
     });
   });
+
+  describe('VPP restarts', () => {
+    it('a VPP that comes back empty is reprogrammed at once', async () => {
+      await vpp.restartEmpty();
+      await converged();
+      const names = new Set(vpp.writes().map((c) => c.name));
+      expect(names).toEqual(new Set(['lb_conf', 'lb_add_del_vip_v2', 'lb_add_del_as_v2']));
+      expect(vpp.sim.confGet().ip4Src.text).toBe('192.0.2.254');
+    });
+
+    it('so is one that comes back after a while with other message IDs', async () => {
+      await vpp.restartEmpty({ renumberOffset: 7, downMs: 500 });
+      await converged();
+      const view = await ctlJson<{ state: string; compatibility: { compatible: boolean } }>(work.socket, [
+        'show',
+        'vpp',
+      ]);
+      expect(view.state).toBe('connected');
+      expect(view.compatibility.compatible).toBe(true);
+    });
+  });
+
+  describe('reload', () => {
+    const reloads = () => daemon.logs().filter((l) => l.event === 'config-reload' || l.event === 'config-reload-failed');
+    /** sighup sends SIGHUP and waits for the daemon to log the outcome of that reload. */
+    const sighup = async () => {
+      const before = reloads().length;
+      daemon.signal('SIGHUP');
+      await waitFor(() => reloads().length > before, SLOW_MS, 'the reload to be logged');
+      return reloads().at(-1) as Record<string, unknown>;
+    };
+
+    it('an invalid config is refused: the old one stays, and config reload names line:col', async () => {
+      const good = configYaml(spec(port));
+      const bad = good.replace('b: { weight: 50 }', 'b: { weight: 500 }');
+      const badLine = bad.split('\n').findIndex((l) => l.includes('weight: 500')) + 1;
+      await work.writeConfig(bad);
+      const before = vpp.dumpText();
+      const mark = vpp.calls.length;
+      const logged = await sighup();
+      expect(logged.event).toBe('config-reload-failed');
+      const r = await ctlBin(work.socket, ['config', 'reload']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`maglev\\.yaml:${badLine}:\\d+: `));
+      expect(vpp.calls.slice(mark)).toEqual([]);
+      expect(vpp.dumpText()).toBe(before);
+      const fe = await ctlJson<{ pools: { backends: { backend: string; configuredWeight: number }[] }[] }>(
+        work.socket,
+        ['show', 'frontends', 'web'],
+      );
+      expect(fe.pools[0]?.backends.find((b) => b.backend === 'b')?.configuredWeight).toBe(50);
+      await work.writeConfig(good);
+    });
+
+    it('a changed config applies only the difference', async () => {
+      const changed: ConfigSpec = {
+        ...spec(port),
+        backends: { ...spec(port).backends, d: ADDR.d },
+        frontends: {
+          ...spec(port).frontends,
+          web: {
+            address: '198.51.100.10',
+            port: 80,
+            pools: [
+              { name: 'primary', backends: { a: 100, b: 60, d: 20 } },
+              { name: 'fallback', backends: { c: 100 } },
+            ],
+          },
+        },
+      };
+      await work.writeConfig(configYaml(changed));
+      const mark = vpp.calls.length;
+      const logged = await sighup();
+      expect(logged).toMatchObject({ event: 'config-reload', changed: true });
+      const target = { ...CONVERGED, [WEB]: { ...CONVERGED[WEB], [ADDR.b]: 60, [ADDR.d]: 20 } };
+      await converged(target);
+      const touched = vpp.writes(mark).map((c) => {
+        const v = c.value as { as_address?: { un: Uint8Array }; port?: number };
+        return `${c.name} ${v.port} ${v.as_address ? [...v.as_address.un.subarray(0, 4)].join('.') : ''}`;
+      });
+      // d is added (at 0 until its first probe passes, then raised), b changes weight; nothing else is written.
+      expect(new Set(touched)).toEqual(
+        new Set([
+          `lb_add_del_as_v2 80 ${ADDR.d}`,
+          `lb_as_set_weight 80 ${ADDR.b}`,
+          ...(touched.includes(`lb_as_set_weight 80 ${ADDR.d}`) ? [`lb_as_set_weight 80 ${ADDR.d}`] : []),
+        ]),
+      );
+      // Back to the original: d leaves (deleted), b returns to 50.
+      const mark2 = vpp.calls.length;
+      await work.writeConfig(configYaml(spec(port)));
+      expect(await sighup()).toMatchObject({ event: 'config-reload', changed: true });
+      await converged();
+      const names = vpp.writes(mark2).map((c) => c.name).sort();
+      expect(names).toEqual(['lb_add_del_as_v2', 'lb_as_set_weight']);
+    });
+
+    it('an identical config makes no VPP call at all', async () => {
+      await work.writeConfig(configYaml(spec(port)));
+      const mark = vpp.calls.length;
+      const logged = await sighup();
+      expect(logged).toMatchObject({ event: 'config-reload', changed: false });
+      const r = await ctlJson<{ ok: boolean; changed: boolean }>(work.socket, ['config', 'reload']);
+      expect(r).toMatchObject({ ok: true, changed: false });
+      // Let probes run a round: a sync the reload had set off would have shown by then.
+      const probed = Date.now();
+      await waitFor(
+        async () => {
+          const b = await ctlJson<{ lastProbe: { at: { at: string } } | null }>(work.socket, ['show', 'backends', 'a']);
+          return b.lastProbe !== null && Date.parse(b.lastProbe.at.at) > probed;
+        },
+        SLOW_MS,
+        'a probe after the reload',
+      );
+      expect(vpp.calls.slice(mark)).toEqual([]);
+    });
+  });
 });

@@ -77,9 +77,13 @@ const METRICS_TRIGGER: Record<SyncTrigger, MetricsTrigger> = {
   retry: 'dirty',
 };
 
+/**
+ * errorViews carries each issue's position and path in their own fields and the bare message in
+ * `message` (docs/api.md): maglevctl prefixes `file:line:col`, so a preformatted message printed it twice.
+ */
 function errorViews(e: unknown): ConfigErrorView[] {
   if (e instanceof ConfigError) {
-    return e.issues.map((i) => ({ line: i.line, col: i.col, path: i.path, message: formatIssue(i) }));
+    return e.issues.map((i) => ({ line: i.line, col: i.col, path: i.path, message: i.message }));
   }
   return [{ line: null, col: null, path: '', message: e instanceof Error ? e.message : String(e) }];
 }
@@ -474,10 +478,12 @@ export class Daemon implements ControlTarget {
         next = await loadConfigFile(file);
       } catch (e) {
         const errors = errorViews(e);
-        this.#reloadError = errors[0]?.message;
+        // Logs and the status line stand alone, so they keep the file:line:col form.
+        const lines = e instanceof ConfigError ? e.issues.map(formatIssue) : errors.map((x) => x.message);
+        this.#reloadError = lines[0];
         this.#metrics.configReload('error');
         this.#log.error(
-          { event: 'config-reload-failed', file, errors: errors.map((x) => x.message) },
+          { event: 'config-reload-failed', file, errors: lines },
           `reload refused: ${errors.length} error(s); the running config stays`,
         );
         return { ok: false, file, generation: this.#generation, changed: false, errors };

@@ -1,18 +1,31 @@
 // End to end: the built maglevd against a fake VPP (SimLb behind it) and loopback backends, driven by maglevctl.
+
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackendAdminBodySchema,
+  type BackendView,
+  ConfigReloadBodySchema,
+  type FrontendView,
+  LogLevelBodySchema,
+  SetWeightBodySchema,
+  SyncBodySchema,
+} from '../../src/control/protocol.js';
+import { type RawResponse, raw } from '../control/harness.js';
 import {
   type Backend,
   CHECK,
   type ConfigSpec,
   configYaml,
+  ctl,
   ctlBin,
   ctlJson,
   DaemonProcess,
   type LbWeights,
   startBackends,
   VppFixture,
-  waitFor,
   Workdir,
+  waitFor,
 } from './harness.js';
 
 const ADDR = { a: '127.0.0.21', b: '127.0.0.22', c: '127.0.0.23', d: '127.0.0.24' } as const;
@@ -65,7 +78,8 @@ async function converged(expected: LbWeights = CONVERGED, timeoutMs = SLOW_MS): 
   await waitFor(
     () => JSON.stringify(sorted(vpp.weights())) === JSON.stringify(sorted(expected)),
     timeoutMs,
-    () => `the simulator to hold ${JSON.stringify(expected)}; it holds ${JSON.stringify(vpp.weights())}\n${daemon.tail()}`,
+    () =>
+      `the simulator to hold ${JSON.stringify(expected)}; it holds ${JSON.stringify(vpp.weights())}\n${daemon.tail()}`,
   );
 }
 
@@ -88,7 +102,14 @@ beforeAll(async () => {
   port = list[0]?.port as number;
   work = await Workdir.make();
   await work.writeConfig(configYaml(spec(port)));
-  daemon = DaemonProcess.spawn(['--config', work.config, '--vpp-api', vpp.path, '--control-socket', work.socket]);
+  daemon = DaemonProcess.spawn([
+    '--config',
+    work.config,
+    '--vpp-api',
+    vpp.path,
+    '--control-socket',
+    work.socket,
+  ]);
 });
 
 afterAll(async () => {
@@ -103,7 +124,9 @@ describe('maglevd end to end', () => {
     await converged();
     const lb = await ctlBin(work.socket, ['--json', 'show', 'vpp', 'lb']);
     expect(lb.code, lb.stderr).toBe(0);
-    const view = JSON.parse(lb.stdout) as { vips: { vip: string; ases: { address: string; weight: number }[] }[] };
+    const view = JSON.parse(lb.stdout) as {
+      vips: { vip: string; ases: { address: string; weight: number }[] }[];
+    };
     expect(view.vips.map((v) => v.vip).sort()).toEqual([WEB, API].sort());
     const plan = await ctlJson<{ inSync: boolean }>(work.socket, ['show', 'plan']);
     expect(plan.inSync).toBe(true);
@@ -112,7 +135,11 @@ describe('maglevd end to end', () => {
   it('a killed backend goes to weight 0 with flush within fall × interval + 1 s; restarted, it comes back', async () => {
     const mark = vpp.calls.length;
     await backends.b.stop();
-    await waitFor(() => weightOf(WEB, ADDR.b) === 0, DOWN_WITHIN_MS, () => `b at 0: ${daemon.tail()}`);
+    await waitFor(
+      () => weightOf(WEB, ADDR.b) === 0,
+      DOWN_WITHIN_MS,
+      () => `b at 0: ${daemon.tail()}`,
+    );
     const writes = vpp.writes(mark);
     expect(writes).toEqual([
       {
@@ -214,7 +241,10 @@ describe('maglevd end to end', () => {
       await backends.c.stop();
       await settled({ ...CONVERGED, [API]: { [ADDR.c]: 0, [ADDR.a]: 100 } });
       // Raise before lower (make before break); the dead one is flushed.
-      expect(weightWrites(mark)).toEqual([`lb_as_set_weight ${ADDR.a} 100`, `lb_as_set_weight ${ADDR.c} 0 flush`]);
+      expect(weightWrites(mark)).toEqual([
+        `lb_as_set_weight ${ADDR.a} 100`,
+        `lb_as_set_weight ${ADDR.c} 0 flush`,
+      ]);
       mark = vpp.calls.length;
       await backends.c.start();
       await settled(CONVERGED);
@@ -245,7 +275,8 @@ describe('maglevd end to end', () => {
   });
 
   describe('reload', () => {
-    const reloads = () => daemon.logs().filter((l) => l.event === 'config-reload' || l.event === 'config-reload-failed');
+    const reloads = () =>
+      daemon.logs().filter((l) => l.event === 'config-reload' || l.event === 'config-reload-failed');
     /** sighup sends SIGHUP and waits for the daemon to log the outcome of that reload. */
     const sighup = async () => {
       const before = reloads().length;
@@ -265,7 +296,13 @@ describe('maglevd end to end', () => {
       expect(logged.event).toBe('config-reload-failed');
       const r = await ctlBin(work.socket, ['config', 'reload']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`maglev\\.yaml:${badLine}:\\d+: `));
+      // One line per error, `file:line:col: message (path)`, the position said once.
+      expect(r.stderr).toMatch(/refused, the running config stays/);
+      const col = (bad.split('\n')[badLine - 1] ?? '').indexOf('500') + 1;
+      const errLines = r.stderr.split('\n').filter((l) => l.includes('maglev.yaml'));
+      expect(errLines).toEqual([
+        `  ${work.config}:${badLine}:${col}: 500 is above the maximum 100 (frontends.web.pools[0].backends.b.weight)`,
+      ]);
       expect(vpp.calls.slice(mark)).toEqual([]);
       expect(vpp.dumpText()).toBe(before);
       const fe = await ctlJson<{ pools: { backends: { backend: string; configuredWeight: number }[] }[] }>(
@@ -315,7 +352,10 @@ describe('maglevd end to end', () => {
       await work.writeConfig(configYaml(spec(port)));
       expect(await sighup()).toMatchObject({ event: 'config-reload', changed: true });
       await converged();
-      const names = vpp.writes(mark2).map((c) => c.name).sort();
+      const names = vpp
+        .writes(mark2)
+        .map((c) => c.name)
+        .sort();
       expect(names).toEqual(['lb_add_del_as_v2', 'lb_as_set_weight']);
     });
 
@@ -330,7 +370,11 @@ describe('maglevd end to end', () => {
       const probed = Date.now();
       await waitFor(
         async () => {
-          const b = await ctlJson<{ lastProbe: { at: { at: string } } | null }>(work.socket, ['show', 'backends', 'a']);
+          const b = await ctlJson<{ lastProbe: { at: { at: string } } | null }>(work.socket, [
+            'show',
+            'backends',
+            'a',
+          ]);
           return b.lastProbe !== null && Date.parse(b.lastProbe.at.at) > probed;
         },
         SLOW_MS,
@@ -338,5 +382,246 @@ describe('maglevd end to end', () => {
       );
       expect(vpp.calls.slice(mark)).toEqual([]);
     });
+  });
+
+  describe('the control socket', () => {
+    it('a second maglevd on the same control socket refuses to start and leaves the first alone', async () => {
+      const second = DaemonProcess.spawn([
+        '--config',
+        work.config,
+        '--vpp-api',
+        vpp.path,
+        '--control-socket',
+        work.socket,
+      ]);
+      try {
+        const exit = await second.exited;
+        expect(exit.code, second.tail()).not.toBe(0);
+        expect(second.stderr).toContain(`another maglevd answers on the control socket ${work.socket}`);
+      } finally {
+        await second.kill();
+      }
+      expect(work.socketExists()).toBe(true);
+      expect((await ctlJson<{ state: string }>(work.socket, ['show', 'vpp'])).state).toBe('connected');
+    });
+
+    it('bad requests (fuzzed paths and bodies) get 4xx JSON and change nothing', async () => {
+      const views = async () => {
+        const get = async (path: string) => (await raw(work.socket, 'GET', path)).json;
+        const fes = (await get('/v1/frontends')) as { frontends: FrontendView[] };
+        const bes = (await get('/v1/backends')) as { backends: BackendView[] };
+        const info = (await get('/v1/info')) as { configGeneration: number; logLevel: string };
+        return JSON.stringify({
+          sim: vpp.dumpText(),
+          info: [info.configGeneration, info.logLevel],
+          frontends: fes.frontends.map((f) => ({
+            name: f.name,
+            state: f.state,
+            activePool: f.activePool,
+            pools: f.pools.map((p) =>
+              p.backends.map((b) => [
+                b.backend,
+                b.state,
+                b.configuredWeight,
+                b.override,
+                b.effectiveWeight,
+                b.vppWeight,
+              ]),
+            ),
+          })),
+          backends: bes.backends.map((b) => [b.name, b.state, b.configEnabled]),
+        });
+      };
+      const expectRefused = async (r: RawResponse, before: string) => {
+        expect(r.status, r.text).toBeGreaterThanOrEqual(400);
+        expect(r.status, r.text).toBeLessThan(500);
+        const e = (r.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+        expect(typeof e?.code, r.text).toBe('string');
+        expect(typeof e?.message, r.text).toBe('string');
+        expect(await views()).toBe(before);
+      };
+      const before = await views();
+      const mark = vpp.calls.length;
+      const TOPS = new Set([
+        'info',
+        'frontends',
+        'backends',
+        'healthchecks',
+        'vpp',
+        'plan',
+        'explain',
+        'weights',
+        'sync',
+        'config',
+        'log-level',
+        'events',
+      ]);
+      const NAMES = new Set(['a', 'b', 'c', 'd', 'web', 'api', 'primary', 'fallback']);
+      const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH');
+      const segment = fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom('..', '.', '%', '%zz', '', 'a', 'admin'),
+      );
+      await fc.assert(
+        fc.asyncProperty(method, fc.array(segment, { minLength: 1, maxLength: 4 }), async (m, segs) => {
+          fc.pre(!TOPS.has(segs[0] ?? ''));
+          const path = `/v1/${segs.map((x) => (x === '%' || x === '%zz' ? x : encodeURIComponent(x))).join('/')}`;
+          await expectRefused(await raw(work.socket, m, path), before);
+        }),
+        { numRuns: 60 },
+      );
+      const shapes = fc.constantFrom(
+        (n: string) => ['GET', `/v1/frontends/${n}`],
+        (n: string) => ['GET', `/v1/backends/${n}`],
+        (n: string) => ['GET', `/v1/explain/web/${n}`],
+        (n: string) => ['POST', `/v1/backends/${n}/admin`],
+      );
+      await fc.assert(
+        fc.asyncProperty(shapes, fc.string({ minLength: 1, maxLength: 20 }), async (shape, name) => {
+          fc.pre(!NAMES.has(name));
+          const [m, path] = shape(encodeURIComponent(name)) as [string, string];
+          await expectRefused(
+            await raw(work.socket, m, path, m === 'POST' ? '{"action":"disable"}' : undefined),
+            before,
+          );
+        }),
+        { numRuns: 60 },
+      );
+      const ACTIONS = [
+        { method: 'POST', path: '/v1/backends/a/admin', schema: BackendAdminBodySchema },
+        { method: 'POST', path: '/v1/weights', schema: SetWeightBodySchema },
+        { method: 'POST', path: '/v1/sync', schema: SyncBodySchema },
+        { method: 'POST', path: '/v1/config/reload', schema: ConfigReloadBodySchema },
+        { method: 'PUT', path: '/v1/log-level', schema: LogLevelBodySchema },
+      ] as const;
+      const refused = (route: (typeof ACTIONS)[number], text: string) => {
+        if (text.trim() === '') return false;
+        try {
+          return !route.schema.safeParse(JSON.parse(text)).success;
+        } catch {
+          return true;
+        }
+      };
+      const body = fc.oneof(
+        fc.json(),
+        fc.string(),
+        fc
+          .record(
+            {
+              frontend: fc.oneof(fc.constant('web'), fc.string()),
+              pool: fc.oneof(fc.constant('primary'), fc.string()),
+              backend: fc.oneof(fc.constant('b'), fc.string()),
+              weight: fc.oneof(
+                fc.integer({ min: -1000, max: 1000 }),
+                fc.double(),
+                fc.string(),
+                fc.constant(null),
+              ),
+              flush: fc.oneof(fc.boolean(), fc.string(), fc.integer()),
+            },
+            { requiredKeys: [] },
+          )
+          .map((o) => JSON.stringify(o)),
+        fc.record({ action: fc.string() }).map((o) => JSON.stringify(o)),
+        fc.record({ level: fc.string() }).map((o) => JSON.stringify(o)),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...ACTIONS), body, async (route, text) => {
+          fc.pre(refused(route, text));
+          const r = await raw(work.socket, route.method, route.path, text, {
+            'content-type': 'application/json',
+          });
+          expect(r.status, r.text).toBe(400);
+          await expectRefused(r, before);
+        }),
+        { numRuns: 100 },
+      );
+      // Valid shapes naming what does not exist, and a body over the size cap.
+      await expectRefused(
+        await raw(
+          work.socket,
+          'POST',
+          '/v1/weights',
+          JSON.stringify({ frontend: 'web', pool: 'primary', backend: 'zz', weight: 10 }),
+        ),
+        before,
+      );
+      await expectRefused(await raw(work.socket, 'POST', '/v1/weights', 'x'.repeat(200_000)), before);
+      expect(vpp.writes(mark)).toEqual([]);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('SIGTERM: exit 0 within 2 s, VPP untouched, control socket removed', async () => {
+      await converged();
+      const before = vpp.dumpText();
+      const mark = vpp.calls.length;
+      daemon.signal('SIGTERM');
+      await waitFor(
+        () => !daemon.running,
+        2000,
+        () => `the daemon to exit: ${daemon.tail()}`,
+      );
+      expect(daemon.exit).toEqual({ code: 0, signal: null });
+      expect(vpp.writes(mark)).toEqual([]);
+      expect(vpp.dumpText()).toBe(before);
+      expect(work.socketExists()).toBe(false);
+      expect(daemon.logs().some((l) => l.event === 'shutdown')).toBe(true);
+    });
+  });
+});
+
+describe('maglevd start-up', () => {
+  let dir: Workdir;
+  let procs: DaemonProcess[] = [];
+  const start = (args: string[]) => {
+    const p = DaemonProcess.spawn(args);
+    procs.push(p);
+    return p;
+  };
+  beforeAll(async () => {
+    dir = await Workdir.make();
+  });
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    procs = [];
+    await dir?.remove();
+  });
+
+  it('an invalid config: exit 2, each error with line:col on stderr', async () => {
+    const text = configYaml(spec(port))
+      .replace('b: { weight: 50 }', 'b: { weight: 500 }')
+      .replace('type: http', 'type: htp');
+    await dir.writeConfig(text);
+    const lines = text.split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    const p = start(['--config', dir.config, '--vpp-api', vpp.path, '--control-socket', dir.socket]);
+    const exit = await p.exited;
+    expect(exit.code, p.tail()).toBe(2);
+    expect(p.stderr).toContain(`${dir.config}:${lineOf('type: htp')}:`);
+    expect(p.stderr).toContain(`${dir.config}:${lineOf('weight: 500')}:`);
+    expect(dir.socketExists()).toBe(false);
+  });
+
+  it('a stale control socket left by a crash is removed and the daemon starts', async () => {
+    await dir.writeConfig(configYaml(spec(port)));
+    const args = ['--config', dir.config, '--vpp-api', vpp.path, '--control-socket', dir.socket];
+    const first = start(args);
+    await waitFor(
+      () => dir.socketExists(),
+      SLOW_MS,
+      () => `the control socket: ${first.tail()}`,
+    );
+    await first.kill();
+    expect(dir.socketExists()).toBe(true);
+    const second = start(args);
+    await waitFor(
+      async () => (await ctl(dir.socket, ['--json', 'show', 'vpp'])).code === 0,
+      SLOW_MS,
+      () => `the second daemon to answer: ${second.tail()}`,
+    );
+    expect(second.running).toBe(true);
+    second.signal('SIGTERM');
+    expect((await second.exited).code).toBe(0);
   });
 });

@@ -27,7 +27,9 @@ export async function waitFor(
   for (;;) {
     if (await cond()) return;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }

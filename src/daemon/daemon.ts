@@ -408,7 +408,10 @@ export class Daemon implements ControlTarget {
       this.#reconciler.vppDisconnected();
     } else if (e.state === 'disconnected' || e.state === 'closed') {
       this.#vppError = e.error?.message ?? e.reason;
-      if (e.previous === 'connected' || e.previous === 'incompatible') {
+      if (this.#stopping) {
+        // Our own close at shutdown: nothing is lost and nothing will reconnect.
+        this.#log.info({ event: 'vpp-disconnect', reason: e.reason }, `VPP connection closed: ${e.reason}`);
+      } else if (e.previous === 'connected' || e.previous === 'incompatible') {
         this.#log.warn({ event: 'vpp-disconnect', reason: e.reason }, `lost VPP: ${e.reason}; reconnecting`);
       } else if (e.state === 'disconnected') {
         this.#log.debug({ event: 'vpp-disconnect', reason: e.reason }, `VPP not reachable: ${e.reason}`);

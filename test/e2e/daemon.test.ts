@@ -1,5 +1,6 @@
 // End to end: the built maglevd against a fake VPP (SimLb behind it) and loopback backends, driven by maglevctl.
 
+import { writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -114,6 +115,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.kill();
+  // MAGLEV_E2E_LOG=<file> keeps the daemon's log of the main scenario for a look after the run.
+  if (process.env.MAGLEV_E2E_LOG) await writeFile(process.env.MAGLEV_E2E_LOG, daemon?.stdout ?? '');
   await Promise.all(Object.values(backends ?? {}).map((b) => b.stop()));
   await vpp?.stop();
   await work?.remove();
@@ -623,5 +626,62 @@ describe('maglevd start-up', () => {
     expect(second.running).toBe(true);
     second.signal('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+});
+
+describe('maglevd and an absent or stuck VPP', () => {
+  let dir: Workdir;
+  let late: VppFixture | undefined;
+  let d: DaemonProcess | undefined;
+  afterAll(async () => {
+    await d?.kill();
+    await late?.stop();
+    await dir?.remove();
+  });
+
+  it('starts without VPP, refuses operator actions fast meanwhile, and programs VPP once it appears', async () => {
+    dir = await Workdir.make();
+    await dir.writeConfig(configYaml(spec(port)));
+    const apiSock = `${dir.dir}/vpp/api.sock`;
+    d = DaemonProcess.spawn(['--config', dir.config, '--vpp-api', apiSock, '--control-socket', dir.socket]);
+    const proc = d;
+    await waitFor(
+      async () => (await ctl(dir.socket, ['--json', 'show', 'vpp'])).code === 0,
+      SLOW_MS,
+      () => `the daemon to answer: ${proc.tail()}`,
+    );
+    const r = await ctl(dir.socket, ['set', 'backend', 'a', 'disable']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/VPP is not reachable.*nothing changed/);
+    expect((await ctlJson<{ state: string }>(dir.socket, ['show', 'backends', 'a'])).state).not.toBe(
+      'disabled',
+    );
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(`${dir.dir}/vpp`);
+    late = await VppFixture.start({ path: apiSock });
+    const fixture = late;
+    await waitFor(
+      () => JSON.stringify(sorted(fixture.weights())) === JSON.stringify(sorted(CONVERGED)),
+      SLOW_MS,
+      () => `VPP programmed once it appears: ${JSON.stringify(fixture.weights())}\n${proc.tail()}`,
+    );
+  });
+
+  it('SIGTERM with VPP hung mid-change: still exit 0 within 2 s, nothing removed', async () => {
+    const fixture = late as VppFixture;
+    const proc = d as DaemonProcess;
+    const before = fixture.dumpText();
+    fixture.fake.hang();
+    // A change the worker must send to the hung VPP.
+    await ctlJson(dir.socket, ['set', 'weight', 'web', 'primary', 'a', '10']);
+    proc.signal('SIGTERM');
+    await waitFor(
+      () => !proc.running,
+      2000,
+      () => `the daemon to exit: ${proc.tail()}`,
+    );
+    expect(proc.exit).toEqual({ code: 0, signal: null });
+    expect(fixture.dumpText()).toBe(before);
+    expect(dir.socketExists()).toBe(false);
   });
 });

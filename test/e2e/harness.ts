@@ -70,7 +70,7 @@ export class VppFixture {
   readonly calls: VppCall[] = [];
   private constructor(readonly fake: FakeVpp) {}
 
-  static async start(): Promise<VppFixture> {
+  static async start(opts: { path?: string } = {}): Promise<VppFixture> {
     let self: VppFixture | undefined;
     const handler: VppMessageHandler = (req) => {
       const f = self as VppFixture;
@@ -85,7 +85,7 @@ export class VppFixture {
       }
       return createSimLbHandler(f.sim)(req);
     };
-    const fake = await FakeVpp.start({ handler });
+    const fake = await FakeVpp.start({ handler, ...(opts.path ? { path: opts.path } : {}) });
     self = new VppFixture(fake);
     return self;
   }

@@ -17,7 +17,5 @@ export default defineConfig({
     exclude: ['test/integration/**', 'node_modules/**'],
     testTimeout: 20_000,
     pool: 'forks',
-    // The e2e tests (test/e2e/) run the built daemon: dist/ is rebuilt first when a source is newer.
-    globalSetup: ['test/e2e/global-setup.ts'],
   },
 });

@@ -1,4 +1,4 @@
-// Vitest global setup: the e2e tests run the BUILT daemon, so rebuild dist/ once when a source is newer.
+// The e2e tests run the BUILT daemon: ensureBuilt rebuilds dist/ first when a source is newer than its output.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -41,6 +41,7 @@ export function isStale(): boolean {
   return false;
 }
 
-export default function setup(): void {
+/** ensureBuilt runs `npm run build` when dist/ is stale (only then: a build takes tens of seconds here). */
+export function ensureBuilt(): void {
   if (isStale()) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }

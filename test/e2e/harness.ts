@@ -147,6 +147,10 @@ export class Backend {
     public port: number,
   ) {}
 
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
   start(): Promise<void> {
     const server = createServer({ keepAlive: false }, (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });

@@ -1,6 +1,7 @@
 // End to end: the built maglevd against a fake VPP (SimLb behind it) and loopback backends, driven by maglevctl.
 
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   type BackendView,
   ConfigReloadBodySchema,
   type FrontendView,
+  type LiveLbView as LiveView,
   LogLevelBodySchema,
   SetWeightBodySchema,
   SyncBodySchema,
@@ -15,7 +17,7 @@ import {
 import { type RawResponse, raw } from '../control/harness.js';
 import { ensureBuilt } from './build.js';
 import {
-  type Backend,
+  Backend,
   CHECK,
   type ConfigSpec,
   configYaml,
@@ -24,6 +26,7 @@ import {
   ctlJson,
   DaemonProcess,
   type LbWeights,
+  ROOT,
   startBackends,
   VppFixture,
   Workdir,
@@ -630,6 +633,10 @@ describe('maglevd end to end', () => {
       expect(vpp.dumpText()).toBe(before);
       expect(work.socketExists()).toBe(false);
       expect(daemon.logs().some((l) => l.event === 'shutdown')).toBe(true);
+      const gone = await ctlBin(work.socket, ['show', 'vpp']);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr.trim().split('\n')).toHaveLength(1);
+      expect(gone.stderr).toContain(work.socket);
     });
   });
 });
@@ -743,5 +750,56 @@ describe('maglevd and an absent or stuck VPP', () => {
     expect(proc.exit).toEqual({ code: 0, signal: null });
     expect(fixture.dumpText()).toBe(before);
     expect(dir.socketExists()).toBe(false);
+  });
+});
+
+describe('the quick start config on the built-in simulator', () => {
+  let dir: Workdir;
+  let d: DaemonProcess | undefined;
+  const demo: Backend[] = [];
+  afterAll(async () => {
+    await d?.kill();
+    await Promise.all(demo.map((b) => b.stop()));
+    await dir?.remove();
+  });
+
+  it('examples/demo.yaml with --vpp-api sim converges: failing web3 at 0, api failed over to web1', async () => {
+    // The demo's addresses (127.0.0.1-4), on free ports instead of its fixed 18001-18004.
+    for (const [address, status] of [
+      ['127.0.0.1', 200],
+      ['127.0.0.2', 200],
+      ['127.0.0.3', 503],
+      ['127.0.0.4', 200],
+    ] as const) {
+      const b = new Backend(address, 0, status);
+      await b.start();
+      demo.push(b);
+    }
+    let text = await readFile(join(ROOT, 'examples', 'demo.yaml'), 'utf8');
+    demo.forEach((b, i) => {
+      text = text.replace(`port: ${18001 + i},`, `port: ${b.port},`);
+    });
+    dir = await Workdir.make();
+    await dir.writeConfig(text);
+    d = DaemonProcess.spawn(['--config', dir.config, '--vpp-api', 'sim', '--control-socket', dir.socket]);
+    const proc = d;
+    const want = {
+      '198.51.100.10/32 tcp:80': { '127.0.0.1': 100, '127.0.0.2': 50, '127.0.0.3': 0, '127.0.0.4': 100 },
+      '203.0.113.10/32 tcp:8080': { '127.0.0.1': 100, '127.0.0.3': 0 },
+    };
+    let seen = '';
+    await waitFor(
+      async () => {
+        const r = await ctl(dir.socket, ['--json', 'show', 'vpp', 'lb']);
+        if (r.code !== 0) return false;
+        const view = JSON.parse(r.stdout) as LiveView;
+        const got: LbWeights = {};
+        for (const v of view.vips) got[v.vip] = Object.fromEntries(v.ases.map((a) => [a.address, a.weight]));
+        seen = JSON.stringify(sorted(got));
+        return view.source === 'dump' && seen === JSON.stringify(sorted(want));
+      },
+      SLOW_MS,
+      () => `the simulator to hold ${JSON.stringify(want)}; it holds ${seen}\n${proc.tail()}`,
+    );
   });
 });

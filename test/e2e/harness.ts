@@ -145,6 +145,8 @@ export class Backend {
   constructor(
     readonly address: string,
     public port: number,
+    /** The status every request gets (503 makes a failing backend that still accepts connections). */
+    readonly status = 200,
   ) {}
 
   get running(): boolean {
@@ -153,7 +155,7 @@ export class Backend {
 
   start(): Promise<void> {
     const server = createServer({ keepAlive: false }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
+      res.writeHead(this.status, { 'content-type': 'text/plain', connection: 'close' });
       res.end('ok\n');
     });
     this.server = server;

@@ -173,6 +173,15 @@ describe('maglevd end to end', () => {
     expect(view.vips.map((v) => v.vip).sort()).toEqual([WEB, API].sort());
     const plan = await ctlJson<{ inSync: boolean }>(work.socket, ['show', 'plan']);
     expect(plan.inSync).toBe(true);
+    // show frontends: VPP's weight per backend, and (the plan just dumped VPP) its share of the 1024 buckets.
+    const fe = await ctlJson<FrontendView>(work.socket, ['show', 'frontends', 'web']);
+    const rows = fe.pools.flatMap((p) => p.backends);
+    expect(rows.map((b) => [b.backend, b.state, b.effectiveWeight, b.vppWeight])).toEqual([
+      ['a', 'up', 100, 100],
+      ['b', 'up', 50, 50],
+      ['c', 'up', 0, 0],
+    ]);
+    expect(rows.reduce((n, b) => n + (b.vppBuckets ?? 0), 0)).toBe(1024);
   });
 
   it('a killed backend goes to weight 0 with flush within fall × interval + 1 s; restarted, it comes back', async () => {

@@ -4,6 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { messagesByNameCrc } from 'vpp-binapi-ts';
+import { LbAsSetWeightDef } from 'vpp-binapi-ts/lb';
 import {
   BackendAdminBodySchema,
   type BackendView,
@@ -13,6 +15,7 @@ import {
   LogLevelBodySchema,
   SetWeightBodySchema,
   SyncBodySchema,
+  type VppView,
 } from '../../src/control/protocol.js';
 import { type RawResponse, raw } from '../control/harness.js';
 import { ensureBuilt } from './build.js';
@@ -810,5 +813,58 @@ describe('the quick start config on the built-in simulator', () => {
       SLOW_MS,
       () => `the simulator to hold ${JSON.stringify(want)}; it holds ${seen}\n${proc.tail()}`,
     );
+  });
+});
+
+describe('maglevd and a VPP without a message it needs', () => {
+  let dir: Workdir;
+  let old: VppFixture | undefined;
+  let d: DaemonProcess | undefined;
+  afterAll(async () => {
+    await d?.kill();
+    await old?.stop();
+    await dir?.remove();
+  });
+
+  it('refuses to program it and says which message differs', async () => {
+    const defs = new Map(messagesByNameCrc);
+    defs.delete(LbAsSetWeightDef.nameCrc);
+    old = await VppFixture.start({ defs });
+    const fixture = old;
+    dir = await Workdir.make();
+    await dir.writeConfig(configYaml(spec(port)));
+    d = DaemonProcess.spawn([
+      '--config',
+      dir.config,
+      '--vpp-api',
+      fixture.path,
+      '--control-socket',
+      dir.socket,
+    ]);
+    const proc = d;
+    let view: VppView | undefined;
+    await waitFor(
+      async () => {
+        const r = await ctl(dir.socket, ['--json', 'show', 'vpp']);
+        view = r.code === 0 ? (JSON.parse(r.stdout) as VppView) : undefined;
+        return view?.state === 'incompatible';
+      },
+      SLOW_MS,
+      () => `the daemon to find VPP incompatible: ${JSON.stringify(view)}\n${proc.tail()}`,
+    );
+    expect(view?.compatibility?.mismatches).toEqual([
+      { name: 'lb_as_set_weight', expectedCrc: LbAsSetWeightDef.crc, vppCrc: null },
+    ]);
+    // Health still runs; VPP gets nothing.
+    await waitFor(
+      async () =>
+        (await ctlJson<{ backends: { state: string }[] }>(dir.socket, ['show', 'backends'])).backends.every(
+          (b) => b.state === 'up',
+        ),
+      SLOW_MS,
+      'backends up',
+    );
+    expect(fixture.writes()).toEqual([]);
+    expect(fixture.weights()).toEqual({});
   });
 });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MessageDef } from 'vpp-binapi-ts/runtime';
 import { ShowVersionDef, ShowVersionReplyDef } from 'vpp-binapi-ts/vpe';
 import { runCli } from '../../src/cli/main.js';
 import { SimLb } from '../../src/sim/sim-lb.js';
@@ -70,7 +71,9 @@ export class VppFixture {
   readonly calls: VppCall[] = [];
   private constructor(readonly fake: FakeVpp) {}
 
-  static async start(opts: { path?: string } = {}): Promise<VppFixture> {
+  static async start(
+    opts: { path?: string; defs?: ReadonlyMap<string, MessageDef> } = {},
+  ): Promise<VppFixture> {
     let self: VppFixture | undefined;
     const handler: VppMessageHandler = (req) => {
       const f = self as VppFixture;
@@ -85,7 +88,11 @@ export class VppFixture {
       }
       return createSimLbHandler(f.sim)(req);
     };
-    const fake = await FakeVpp.start({ handler, ...(opts.path ? { path: opts.path } : {}) });
+    const fake = await FakeVpp.start({
+      handler,
+      ...(opts.path ? { path: opts.path } : {}),
+      ...(opts.defs ? { defs: opts.defs } : {}),
+    });
     self = new VppFixture(fake);
     return self;
   }

@@ -28,6 +28,7 @@ import {
   ctlBin,
   ctlJson,
   DaemonProcess,
+  type FrontendSpecText,
   type LbWeights,
   ROOT,
   startBackends,
@@ -435,6 +436,25 @@ describe('maglevd end to end', () => {
         .map((c) => c.name)
         .sort();
       expect(names).toEqual(['lb_add_del_as_v2', 'lb_as_set_weight']);
+    });
+
+    it('a reload that moves a backend and drops a frontend: old AS and VIP deleted, the rest kept', async () => {
+      const moved: ConfigSpec = {
+        ...spec(port),
+        backends: { a: ADDR.a, b: ADDR.b, c: ADDR.d },
+        frontends: { web: spec(port).frontends.web as FrontendSpecText },
+      };
+      const mark = vpp.calls.length;
+      await work.writeConfig(configYaml(moved));
+      expect(await sighup()).toMatchObject({ event: 'config-reload', changed: true });
+      await converged({ [WEB]: { [ADDR.a]: 100, [ADDR.b]: 50, [ADDR.d]: 0 } });
+      const touched = vpp.writes(mark).map((c) => `${c.name} ${c.value.port}`);
+      expect(touched).not.toContain('lb_add_del_vip_v2 80');
+      expect(touched).toContain('lb_add_del_vip_v2 8080');
+      // Back: api is created again with its ASs, c returns to its old address.
+      await work.writeConfig(configYaml(spec(port)));
+      expect(await sighup()).toMatchObject({ event: 'config-reload', changed: true });
+      await converged();
     });
 
     it('an identical config makes no VPP call at all', async () => {

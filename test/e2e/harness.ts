@@ -68,6 +68,7 @@ const PROTO: Record<number, string> = { 6: 'tcp', 17: 'udp', 255: 'any' };
  */
 export class VppFixture {
   sim = new SimLb();
+  private lb = createSimLbHandler(this.sim);
   readonly calls: VppCall[] = [];
   private constructor(readonly fake: FakeVpp) {}
 
@@ -86,7 +87,7 @@ export class VppFixture {
           },
         ];
       }
-      return createSimLbHandler(f.sim)(req);
+      return f.lb(req);
     };
     const fake = await FakeVpp.start({
       handler,
@@ -132,6 +133,7 @@ export class VppFixture {
   /** restartEmpty drops every client and comes back with no lb state (optionally renumbered, after a pause). */
   async restartEmpty(opts: { renumberOffset?: number; downMs?: number } = {}): Promise<void> {
     this.sim = new SimLb();
+    this.lb = createSimLbHandler(this.sim);
     this.calls.length = 0;
     await this.fake.restart(
       opts.renumberOffset === undefined ? {} : { renumberOffset: opts.renumberOffset },

@@ -31,6 +31,7 @@ import {
   type FrontendSpecText,
   type LbWeights,
   ROOT,
+  spawnCtl,
   startBackends,
   VppFixture,
   Workdir,
@@ -204,6 +205,39 @@ describe('maglevd end to end', () => {
       },
     ]);
     await backends.b.start();
+    await converged();
+  });
+
+  it('maglevctl watch: current state on subscribe, then live transitions and lb changes, until Ctrl-C', async () => {
+    const w = spawnCtl(work.socket, ['--json', 'watch', '--backend', 'b']);
+    try {
+      const events = () => w.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      await waitFor(
+        () => events().some((e) => e.type === 'backend' && e.synthetic === true && e.to === 'up'),
+        SLOW_MS,
+        () => `the replayed state of b: ${w.lines.join('\n')} ${w.stderr}`,
+      );
+      // Filtered to b: the replay names no other backend.
+      expect(events().filter((e) => e.type === 'backend' && e.backend !== 'b')).toEqual([]);
+      await backends.b.stop();
+      await waitFor(
+        () => events().some((e) => e.type === 'lb-change' && e.address === ADDR.b && e.weight === 0),
+        SLOW_MS,
+        () => `b's lb change: ${w.lines.join('\n')}`,
+      );
+      expect(events().find((e) => e.type === 'backend' && e.synthetic === false)).toMatchObject({
+        backend: 'b',
+        from: 'up',
+        to: 'down',
+        code: 'L4CON',
+      });
+      expect(events().find((e) => e.type === 'lb-change')).toMatchObject({ flush: true, ok: true });
+      w.child.kill('SIGINT');
+      expect(await w.exited).toBe(0);
+    } finally {
+      w.child.kill('SIGKILL');
+      if (!backends.b.running) await backends.b.start();
+    }
     await converged();
   });
 

@@ -413,6 +413,38 @@ export function ctlBin(socket: string, argv: readonly string[]): Promise<CtlResu
   });
 }
 
+/** A long-running maglevctl (watch): its output lines as they come, and its exit. */
+export interface CtlProcess {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+/** spawnCtl starts the built maglevctl with `argv` and keeps every stdout line. */
+export function spawnCtl(socket: string, argv: readonly string[]): CtlProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'maglevctl.js'), '--socket', socket, ...argv], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: CtlProcess = {
+    child,
+    lines: [],
+    stderr: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  };
+  let partial = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+    const parts = (partial + s).split('\n');
+    partial = parts.pop() ?? '';
+    out.lines.push(...parts);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+    out.stderr += s;
+  });
+  return out;
+}
+
 // ---- temp dirs ----
 
 /** A temp directory for one scenario: config file and control socket live in it. */

@@ -1,6 +1,7 @@
 // End to end: the built maglevd against a fake VPP (SimLb behind it) and loopback backends, driven by maglevctl.
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -707,6 +708,18 @@ describe('maglevd end to end', () => {
   });
 });
 
+/** freePort asks the kernel for a free loopback port (released at once; a clash is unlikely, not impossible). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
 describe('maglevd start-up', () => {
   let dir: Workdir;
   let procs: DaemonProcess[] = [];
@@ -739,6 +752,24 @@ describe('maglevd start-up', () => {
     expect(dir.socketExists()).toBe(false);
   });
 
+  it('a bad --metrics value is refused before anything starts', async () => {
+    await dir.writeConfig(configYaml(spec(port)));
+    const p = start([
+      '--config',
+      dir.config,
+      '--vpp-api',
+      vpp.path,
+      '--control-socket',
+      dir.socket,
+      '--metrics',
+      'localhost',
+    ]);
+    const exit = await p.exited;
+    expect(exit.code).toBe(1);
+    expect(p.stderr).toContain('--metrics "localhost": expected host:port');
+    expect(dir.socketExists()).toBe(false);
+  });
+
   it('a stale control socket left by a crash is removed and the daemon starts', async () => {
     await dir.writeConfig(configYaml(spec(port)));
     const args = ['--config', dir.config, '--vpp-api', vpp.path, '--control-socket', dir.socket];
@@ -748,15 +779,30 @@ describe('maglevd start-up', () => {
       SLOW_MS,
       () => `the control socket: ${first.tail()}`,
     );
-    await first.kill();
+    await first.crash();
     expect(dir.socketExists()).toBe(true);
-    const second = start(args);
+    const metricsPort = await freePort();
+    const second = start([...args, '--metrics', `127.0.0.1:${metricsPort}`]);
     await waitFor(
       async () => (await ctl(dir.socket, ['--json', 'show', 'vpp'])).code === 0,
       SLOW_MS,
       () => `the second daemon to answer: ${second.tail()}`,
     );
     expect(second.running).toBe(true);
+    // Its metrics endpoint serves the Prometheus text, with the backends' state.
+    let text = '';
+    await waitFor(
+      async () => {
+        text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        return text.includes('maglev_backend_state{backend="a",state="up"} 1');
+      },
+      SLOW_MS,
+      () => `metrics with backend a up: ${text.slice(0, 2000)}`,
+    );
+    expect(text).toContain('maglev_vpp_connected 1');
     second.signal('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });

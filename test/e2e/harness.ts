@@ -344,8 +344,20 @@ export class DaemonProcess {
     if (this.running) this.child.kill(sig);
   }
 
-  /** kill ends the process for good (SIGKILL) and waits for it; a no-op once it has exited. */
+  /**
+   * kill ends the process: SIGTERM first (so `--vpp-api sim` removes its temp socket directory), SIGKILL
+   * if it is still there after 3 s; a no-op once it has exited.
+   */
   async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** crash ends the process with SIGKILL, as a crash would (nothing cleaned up), and waits for it. */
+  async crash(): Promise<void> {
     if (!this.running) return;
     this.child.kill('SIGKILL');
     await this.exited;

@@ -77,9 +77,13 @@ const METRICS_TRIGGER: Record<SyncTrigger, MetricsTrigger> = {
   retry: 'dirty',
 };
 
+/**
+ * errorViews carries each issue's position and path in their own fields and the bare message in
+ * `message` (docs/api.md): maglevctl prefixes `file:line:col`, so a preformatted message printed it twice.
+ */
 function errorViews(e: unknown): ConfigErrorView[] {
   if (e instanceof ConfigError) {
-    return e.issues.map((i) => ({ line: i.line, col: i.col, path: i.path, message: formatIssue(i) }));
+    return e.issues.map((i) => ({ line: i.line, col: i.col, path: i.path, message: i.message }));
   }
   return [{ line: null, col: null, path: '', message: e instanceof Error ? e.message : String(e) }];
 }
@@ -404,7 +408,10 @@ export class Daemon implements ControlTarget {
       this.#reconciler.vppDisconnected();
     } else if (e.state === 'disconnected' || e.state === 'closed') {
       this.#vppError = e.error?.message ?? e.reason;
-      if (e.previous === 'connected' || e.previous === 'incompatible') {
+      if (this.#stopping) {
+        // Our own close at shutdown: nothing is lost and nothing will reconnect.
+        this.#log.info({ event: 'vpp-disconnect', reason: e.reason }, `VPP connection closed: ${e.reason}`);
+      } else if (e.previous === 'connected' || e.previous === 'incompatible') {
         this.#log.warn({ event: 'vpp-disconnect', reason: e.reason }, `lost VPP: ${e.reason}; reconnecting`);
       } else if (e.state === 'disconnected') {
         this.#log.debug({ event: 'vpp-disconnect', reason: e.reason }, `VPP not reachable: ${e.reason}`);
@@ -474,10 +481,12 @@ export class Daemon implements ControlTarget {
         next = await loadConfigFile(file);
       } catch (e) {
         const errors = errorViews(e);
-        this.#reloadError = errors[0]?.message;
+        // Logs and the status line stand alone, so they keep the file:line:col form.
+        const lines = e instanceof ConfigError ? e.issues.map(formatIssue) : errors.map((x) => x.message);
+        this.#reloadError = lines[0];
         this.#metrics.configReload('error');
         this.#log.error(
-          { event: 'config-reload-failed', file, errors: errors.map((x) => x.message) },
+          { event: 'config-reload-failed', file, errors: lines },
           `reload refused: ${errors.length} error(s); the running config stays`,
         );
         return { ok: false, file, generation: this.#generation, changed: false, errors };

@@ -1,7 +1,7 @@
 // The maglevd command line: option parsing, --check, and running the daemon with its signals.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
@@ -10,7 +10,7 @@ import { versionText } from '../util/version.js';
 import { runCheck } from './check.js';
 import { Daemon } from './daemon.js';
 import { LogTap } from './log-tap.js';
-import { DEFAULT_METRICS_LISTEN } from './metrics-server.js';
+import { DEFAULT_METRICS_LISTEN, parseMetricsListen } from './metrics-server.js';
 
 /** The default config path (spec §2). */
 export const DEFAULT_CONFIG = '/etc/maglev/maglev.yaml';
@@ -50,7 +50,16 @@ export function defineCommand(): Command {
     .addOption(
       new Option('--metrics <host:port>', 'Prometheus endpoint; an empty string disables it')
         .env('MAGLEV_METRICS')
-        .default(DEFAULT_METRICS_LISTEN),
+        .default(DEFAULT_METRICS_LISTEN)
+        // Checked here, before anything starts: a bad value found later left a control socket behind.
+        .argParser((v: string) => {
+          try {
+            parseMetricsListen(v);
+          } catch (e) {
+            throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+          }
+          return v;
+        }),
     )
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -9,6 +9,12 @@ export interface LbAsState {
   readonly weight: number;
   /** Buckets it owns in the new-flow table, when known (lb_as_v2_details.num_buckets). */
   readonly numBuckets: number | undefined;
+  /**
+   * True when maglevd set this AS to weight 0 without a flush, so its flows may still run: a later
+   * "0 with flush" (disable, `set weight 0 --flush`) must still be sent though the weight is unchanged.
+   * Absent when not known (a dump cannot tell).
+   */
+  readonly drained?: boolean;
 }
 
 export interface LbVipState {

@@ -32,12 +32,19 @@ export class LiveRecord {
     const next = new Map<string, VipRecord>();
     for (const [k, v] of dump.vips) {
       const prev = this.#vips.get(k);
+      const ases = new Map(v.ases);
+      // Dumps cannot tell a drained AS from a flushed one: what this record knew is kept while still at 0.
+      for (const [a, as] of ases) {
+        const was = prev?.ases.get(a);
+        if (was?.drained === true && was.weight === 0 && as.weight === 0)
+          ases.set(a, { ...as, drained: true });
+      }
       next.set(k, {
         key: v.key,
         encap: v.encap,
         srcIpSticky: v.srcIpSticky ?? prev?.srcIpSticky,
         tableLength: v.tableLength,
-        ases: new Map(v.ases),
+        ases,
       });
     }
     this.#vips = next;
@@ -72,6 +79,7 @@ export class LiveRecord {
           address: step.address,
           weight: step.weight,
           numBuckets: undefined,
+          drained: step.weight === 0 && !step.flush,
         });
         return;
       case 'as-del':

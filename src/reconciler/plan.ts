@@ -99,6 +99,12 @@ export function planVip(
           flush: d.weight === 0 && d.flush,
         },
       });
+    } else if (d.weight === 0 && d.flush && l.weight === 0 && l.drained === true) {
+      // Drained earlier without a flush, now due one (disabled, or `--flush`): same weight, flush only.
+      lower.push({
+        address: d.address,
+        step: { kind: 'as-weight', vip: desired.key, address: d.address, weight: 0, from: 0, flush: true },
+      });
     }
   }
   for (const [text, l] of live.ases) {

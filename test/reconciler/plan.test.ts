@@ -5,6 +5,7 @@ import { parseAddress, parsePrefix } from '../../src/model/address.js';
 import type { DesiredVip, LbAsState, LbLiveState, LbVipState } from '../../src/model/lb-state.js';
 import { makeVipKey, vipKeyString } from '../../src/model/vip-key.js';
 import { buildDesiredLb } from '../../src/reconciler/desired-vips.js';
+import { LiveRecord } from '../../src/reconciler/live-record.js';
 import { describeStep, planAll } from '../../src/reconciler/plan.js';
 import { buildHealth, buildModel } from './builders.js';
 
@@ -187,5 +188,57 @@ describe('desired vips', () => {
     ]);
     const vip: DesiredVip | undefined = buildDesiredLb(m, h, new Map()).vips.get('192.0.2.1/32 tcp:80');
     expect(vip?.ases.get('10.0.0.1')?.weight).toBe(100);
+  });
+});
+
+describe('a drained AS due a flush', () => {
+  const oneVip = buildModel(backends, [
+    { name: 'web-a', vip: '192.0.2.9', port: 443, pools: { p: { a: 100, b: 50 } } },
+  ]);
+  const withB = (drained: boolean | undefined): LbLiveState => {
+    const l = live([{ vip: '192.0.2.9', port: 443, ases: { '10.0.0.1': 100, '10.0.0.2': 0 } }]);
+    const v = [...l.vips.values()][0] as LbVipState;
+    const ases = new Map(v.ases);
+    const b = ases.get('10.0.0.2') as LbAsState;
+    ases.set('10.0.0.2', drained === undefined ? b : { ...b, drained });
+    return { vips: new Map([[vipKeyString(v.key), { ...v, ases }]]) };
+  };
+
+  it('gets a flush at the same weight 0 when maglevd drained it without one', () => {
+    const d = buildDesiredLb(oneVip, buildHealth(oneVip, { a: 'up', b: 'disabled' }), new Map());
+    expect(planAll(d.vips, withB(true), opts).map(describeStep)).toEqual([
+      'lb_as_set_weight 192.0.2.9/32 tcp:443 as 10.0.0.2 weight 0 → 0 flush',
+    ]);
+  });
+
+  it('gets nothing when it was flushed already, or when only a dump saw it (nothing known)', () => {
+    const d = buildDesiredLb(oneVip, buildHealth(oneVip, { a: 'up', b: 'disabled' }), new Map());
+    expect(planAll(d.vips, withB(false), opts)).toEqual([]);
+    expect(planAll(d.vips, withB(undefined), opts)).toEqual([]);
+  });
+
+  it('is remembered by the live record across dumps while it stays at 0', () => {
+    const rec = new LiveRecord();
+    rec.replaceAll(withB(undefined));
+    const v = [...rec.snapshot().vips.values()][0] as LbVipState;
+    rec.apply({
+      kind: 'as-weight',
+      vip: v.key,
+      address: parseAddress('10.0.0.2'),
+      weight: 0,
+      from: 0,
+      flush: false,
+    });
+    rec.replaceAll(withB(undefined));
+    expect(rec.vip(vipKeyString(v.key))?.ases.get('10.0.0.2')?.drained).toBe(true);
+    rec.apply({
+      kind: 'as-weight',
+      vip: v.key,
+      address: parseAddress('10.0.0.2'),
+      weight: 0,
+      from: 0,
+      flush: true,
+    });
+    expect(rec.vip(vipKeyString(v.key))?.ases.get('10.0.0.2')?.drained).toBe(false);
   });
 });

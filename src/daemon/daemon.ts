@@ -32,22 +32,26 @@ import { Reconciler, type SyncTrigger } from '../reconciler/reconciler.js';
 import { MaglevError } from '../util/errors.js';
 import { MAGLEVD_VERSION, VPP_API_VERSION } from '../util/version.js';
 import { VppClient, type VppStateEvent } from '../vppapi/client.js';
-import type { LogTap } from './log-tap.js';
+import type { ControlEventHub } from './control-events.js';
+import {
+  backendEvent,
+  backendViews,
+  explainView,
+  type FrontendInputs,
+  frontendViews,
+  healthcheckViews,
+  lbChangeEvent,
+  liveLbView,
+  planView,
+  stepCall,
+  syncEvent,
+  timeView,
+} from './control-views.js';
 import { createMetrics, type MaglevMetrics, type SyncTrigger as MetricsTrigger } from './metrics.js';
 import { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.js';
 import { type SimVpp, startSimVpp } from './sim-vpp.js';
 import { statusLine } from './status-line.js';
 import { createNotifier, type Notifier, type Watchdog } from './systemd-notify.js';
-import {
-  backendViews,
-  callOf,
-  explainView,
-  frontendViews,
-  healthcheckViews,
-  planStepView,
-  timeView,
-  type ViewContext,
-} from './views.js';
 
 export interface DaemonOptions {
   readonly configFile: string;
@@ -58,7 +62,8 @@ export interface DaemonOptions {
   /** host:port for Prometheus; empty disables. */
   readonly metrics: string;
   readonly logger: Logger;
-  readonly logTap: LogTap;
+  /** Where control-API subscribers get events (log lines arrive through its logStream()). */
+  readonly events: ControlEventHub;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -114,7 +119,6 @@ export class Daemon implements ControlTarget {
   readonly #reconciler: Reconciler;
   readonly #metrics: MaglevMetrics;
   readonly #notifier: Notifier;
-  readonly #subscribers = new Set<(e: ControlEvent) => void>();
   readonly #frontendStates = new Map<string, FrontendState>();
   readonly #frontendSince = new Map<string, number>();
   #sim: SimVpp | undefined;
@@ -177,35 +181,15 @@ export class Daemon implements ControlTarget {
       model: this.#model,
       health: this.#checker.snapshot(),
       onStep: (o) => {
-        if (o.status === 'ok') this.#metrics.lbChange(callOf(o.step.kind));
+        if (o.status === 'ok') this.#metrics.lbChange(stepCall(o.step));
         const fe = this.#reconciler.desired.vips.get(vipKeyString(o.step.vip))?.frontend ?? null;
-        this.#publish({
-          type: 'lb-change',
-          time: new Date().toISOString(),
-          vip: vipKeyString(o.step.vip),
-          frontend: fe,
-          call: callOf(o.step.kind),
-          address: 'address' in o.step ? o.step.address.text : null,
-          weight: 'weight' in o.step ? o.step.weight : null,
-          flush: 'flush' in o.step ? o.step.flush : null,
-          ok: o.status === 'ok',
-          error: o.error ? `${o.error.message}` : null,
-        });
+        this.#publish(lbChangeEvent(o, fe, Date.now()));
       },
       onPass: (p) => {
         this.#lastPassAt = Date.now();
         const failed = (p.report?.failed ?? 0) > 0 || p.error !== undefined;
         this.#metrics.lbSync(METRICS_TRIGGER[p.trigger], failed ? 'error' : 'ok', p.durationMs / 1000);
-        this.#publish({
-          type: 'sync',
-          time: new Date().toISOString(),
-          trigger: p.trigger,
-          full: p.full,
-          calls: (p.report?.applied ?? 0) + (p.report?.failed ?? 0),
-          failed: p.report?.failed ?? 0,
-          durationMs: p.durationMs,
-          error: p.error ?? null,
-        });
+        this.#publish(syncEvent(p, Date.now()));
         this.#updateStatus();
       },
     });
@@ -312,7 +296,7 @@ export class Daemon implements ControlTarget {
   }
 
   #publish(e: ControlEvent): void {
-    for (const s of this.#subscribers) s(e);
+    this.#opts.events.publish(e);
   }
 
   #onChecker(ev: CheckerEvent): void {
@@ -337,18 +321,7 @@ export class Daemon implements ControlTarget {
       },
       `backend ${ev.name} (${ev.address.text}) ${t.from} → ${t.to}`,
     );
-    this.#publish({
-      type: 'backend',
-      time: new Date(t.at).toISOString(),
-      backend: ev.name,
-      address: ev.address.text,
-      from: t.from,
-      to: t.to,
-      code: t.code ?? null,
-      reason: t.reason,
-      health: h?.health ?? 0,
-      synthetic: false,
-    });
+    if (h) this.#publish(backendEvent(h, t));
     this.#reconciler.setHealth(snap, [ev.name]);
     this.#checkFrontends([ev.name]);
   }
@@ -448,13 +421,13 @@ export class Daemon implements ControlTarget {
     if (!this.#stopping) this.#notifier.status(this.#statusText());
   }
 
-  #viewContext(): ViewContext {
+  #viewInputs(): FrontendInputs {
     return {
       model: this.#model,
       health: this.#checker.snapshot(),
       weights: this.#reconciler.weights,
       live: this.#reconciler.liveState(),
-      released: (fe) => this.#reconciler.isFrontendReleased(fe),
+      isReleased: (fe) => this.#reconciler.isFrontendReleased(fe),
       frontendSince: this.#frontendSince,
       now: Date.now(),
     };
@@ -536,11 +509,11 @@ export class Daemon implements ControlTarget {
   }
 
   frontends() {
-    return frontendViews(this.#viewContext());
+    return frontendViews(this.#viewInputs());
   }
 
   backends() {
-    return backendViews(this.#viewContext());
+    return backendViews(this.#model, this.#checker.snapshot(), Date.now());
   }
 
   healthchecks() {
@@ -612,63 +585,17 @@ export class Daemon implements ControlTarget {
   async vppLb(): Promise<LiveLbView> {
     const connected = this.#client.state === 'connected';
     const live = connected ? await this.#dataplane.dump() : this.#reconciler.liveState();
-    const desired = this.#reconciler.desired.vips;
-    return {
-      connected,
-      source: connected ? 'dump' : 'record',
-      vips: [...live.vips.entries()].map(([k, v]) => {
-        const d = desired.get(k);
-        return {
-          vip: k,
-          prefix: v.key.prefix.text,
-          protocol:
-            v.key.port === 0
-              ? 'any'
-              : v.key.protocol === 6
-                ? 'tcp'
-                : v.key.protocol === 17
-                  ? 'udp'
-                  : String(v.key.protocol),
-          port: v.key.port,
-          encap: v.encap,
-          srcIpSticky: v.srcIpSticky ?? null,
-          tableLength: v.tableLength,
-          frontend: d?.frontend ?? null,
-          ases: [...v.ases.values()].map((a) => ({
-            address: a.address.text,
-            weight: a.weight,
-            buckets: a.numBuckets ?? null,
-            flags: connected ? 1 : null,
-            backend: d?.ases.get(a.address.text)?.backend ?? null,
-          })),
-        };
-      }),
-    };
+    return liveLbView(live, this.#model, connected, connected ? 'dump' : 'record');
   }
 
   async plan(): Promise<PlanView> {
     const connected = this.#client.state === 'connected';
     const p = await this.#reconciler.previewPlan(connected);
-    const perVip = new Map<string, number>();
-    for (const s of p.steps) perVip.set(vipKeyString(s.vip), (perVip.get(vipKeyString(s.vip)) ?? 0) + 1);
-    const desired = this.#reconciler.desired.vips;
-    return {
-      inSync: p.steps.length === 0,
-      warmup: p.warmup,
-      fresh: connected,
-      steps: p.steps.map(planStepView),
-      vips: [...perVip.entries()].map(([vip, calls]) => ({
-        vip,
-        frontend: desired.get(vip)?.frontend ?? null,
-        calls,
-        bucketsMoved: null,
-        tableLength: desired.get(vip)?.tableLength ?? null,
-      })),
-    };
+    return planView(p, this.#model, connected);
   }
 
   explain(frontend: string, backend: string): ExplainView {
-    return explainView(this.#viewContext(), frontend, backend, this.#reconciler.warmupPhase());
+    return explainView({ ...this.#viewInputs(), warmup: this.#reconciler.warmupPhase() }, frontend, backend);
   }
 
   async setBackendState(backend: string, action: BackendAction): Promise<ActionResult> {
@@ -758,26 +685,7 @@ export class Daemon implements ControlTarget {
   }
 
   subscribe(options: SubscribeOptions, listener: (event: ControlEvent) => void): EventSubscription {
-    this.#subscribers.add(listener);
-    const untap =
-      options.logLevel === undefined
-        ? undefined
-        : this.#opts.logTap.subscribe(options.logLevel, (l) =>
-            listener({
-              type: 'log',
-              time: l.time,
-              level: l.level,
-              event: l.event,
-              msg: l.msg,
-              fields: l.fields,
-            }),
-          );
-    return {
-      close: () => {
-        this.#subscribers.delete(listener);
-        untap?.();
-      },
-    };
+    return this.#opts.events.subscribe(options, listener);
   }
 
   /** The simulator behind `--vpp-api sim` (tests and the quick start read it). */

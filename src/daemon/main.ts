@@ -8,8 +8,8 @@ import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { versionText } from '../util/version.js';
 import { runCheck } from './check.js';
+import { ControlEventHub } from './control-events.js';
 import { Daemon } from './daemon.js';
-import { LogTap } from './log-tap.js';
 import { DEFAULT_METRICS_LISTEN, parseMetricsListen } from './metrics-server.js';
 
 /** The default config path (spec §2). */
@@ -103,8 +103,16 @@ export async function main(argv: readonly string[]): Promise<number> {
  * logged with its stack and ends the process non-zero, so systemd restarts it rather than it limping on.
  */
 export async function runDaemon(opts: MaglevdOptions): Promise<number> {
-  const tap = new LogTap();
-  const log = createLogger({ level: opts.logLevel, destination: tap });
+  const events = new ControlEventHub();
+  const tap = events.logStream();
+  // Every line goes to stdout (journald); a copy reaches control-API subscribers that asked for log lines.
+  const destination = {
+    write(line: string) {
+      process.stdout.write(line);
+      tap.write(line);
+    },
+  };
+  const log = createLogger({ level: opts.logLevel, destination });
   log.info(
     { event: 'starting', version: versionText('maglevd'), config: opts.config, vppApi: opts.vppApi },
     'maglevd starting',
@@ -146,7 +154,7 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
       controlSocket: opts.controlSocket,
       metrics: opts.metrics,
       logger: log,
-      logTap: tap,
+      events,
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

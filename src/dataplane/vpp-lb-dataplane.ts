@@ -1,16 +1,18 @@
 // The lb dataplane over VPP's binary API: the only daemon code that names lb_* messages.
-import type { AddressInput, Address as WireAddress } from 'vpp-binapi-ts/ip_types';
+import type { AddressInput, AddressWithPrefixInput, Address as WireAddress } from 'vpp-binapi-ts/ip_types';
 import {
-  type LbAsV2Details,
   LbAddDelAsV2Def,
   LbAddDelVipV2Def,
   LbAsSetWeightDef,
+  type LbAsV2Details,
   LbAsV2DumpDef,
+  type LbAsV2DumpInput,
   LbConfDef,
   LbConfGetDef,
   type LbConfGetReply,
   type LbVipDetails,
   LbVipDumpDef,
+  type LbVipDumpInput,
 } from 'vpp-binapi-ts/lb';
 import { LbEncapType, type LbVip, type LbVipInput } from 'vpp-binapi-ts/lb_types';
 import type { MessageDef } from 'vpp-binapi-ts/runtime';
@@ -40,6 +42,10 @@ export interface BinaryApiCaller {
 /** lb_as_v2_details.flags bit 0: the AS is in use; 0 means removed and waiting for GC (vpp lb.h LB_AS_FLAGS_USED). */
 const AS_FLAG_USED = 1;
 
+const ZERO_PREFIX: AddressWithPrefixInput = { address: { af: 0, un: new Uint8Array(16) }, len: 0 };
+const VIP_DUMP_ALL: LbVipDumpInput = { pfx: ZERO_PREFIX, pfx_matcher: { le: 0, ge: 0 }, port: 0 };
+const AS_DUMP_ALL: LbAsV2DumpInput = { pfx: ZERO_PREFIX, protocol: 0, port: 0 };
+
 function toWireAddress(a: IpAddress): AddressInput {
   return { af: a.family === 4 ? 0 : 1, un: a.bytes };
 }
@@ -61,7 +67,11 @@ function vipKeyOf(v: LbVip): VipKey {
 }
 
 function encapOf(e: number): Encap | 'other' {
-  return e === LbEncapType.LB_API_ENCAP_TYPE_GRE4 ? 'gre4' : e === LbEncapType.LB_API_ENCAP_TYPE_GRE6 ? 'gre6' : 'other';
+  return e === LbEncapType.LB_API_ENCAP_TYPE_GRE4
+    ? 'gre4'
+    : e === LbEncapType.LB_API_ENCAP_TYPE_GRE6
+      ? 'gre6'
+      : 'other';
 }
 
 /**
@@ -78,17 +88,21 @@ export class VppLbDataplane implements LbDataplane {
     this.#timeoutMs = timeoutMs;
   }
 
-  #request(def: MessageDef, value: object): Promise<unknown> {
+  /** #request is typed by the definition, so a field the message lacks or misses fails to compile. */
+  #request<I>(def: MessageDef<I, unknown>, value: I): Promise<unknown> {
     return this.#api.request(def, value as never, { timeoutMs: this.#timeoutMs() });
   }
 
+  #dump<I>(def: MessageDef<I, unknown>, value: I): Promise<unknown[]> {
+    return this.#api.dump(def, value as never, { timeoutMs: this.#timeoutMs() });
+  }
+
   async dump(): Promise<LbLiveState> {
-    const opts = { timeoutMs: this.#timeoutMs() };
     // lb_vip_dump ignores its filter; lb_as_v2_dump with an all-zero prefix dumps every VIP's ASs
-    // (its IPv4 filter never matches: vpp src/plugins/lb/api.c). Both are old-style dumps.
+    // (its IPv4 filter never matches: vpp src/plugins/lb/api.c). Both are old-style dumps, pipelined.
     const [vipDetails, asDetails] = (await Promise.all([
-      this.#api.dump(LbVipDumpDef, { pfx: { address: { af: 0, un: new Uint8Array(16) }, len: 0 }, port: 0 } as never, opts),
-      this.#api.dump(LbAsV2DumpDef, { pfx: { address: { af: 0, un: new Uint8Array(16) }, len: 0 }, port: 0 } as never, opts),
+      this.#dump(LbVipDumpDef, VIP_DUMP_ALL),
+      this.#dump(LbAsV2DumpDef, AS_DUMP_ALL),
     ])) as [LbVipDetails[], LbAsV2Details[]];
     const vips = new Map<string, { state: LbVipState; ases: Map<string, LbAsState> }>();
     for (const d of vipDetails) {
@@ -137,7 +151,10 @@ export class VppLbDataplane implements LbDataplane {
     // VPP finds the VIP by prefix, protocol and port; the encap of a delete only has to suit the family.
     await this.#request(LbAddDelVipV2Def, {
       ...wireVip(vip),
-      encap: vip.prefix.address.family === 4 ? LbEncapType.LB_API_ENCAP_TYPE_GRE4 : LbEncapType.LB_API_ENCAP_TYPE_GRE6,
+      encap:
+        vip.prefix.address.family === 4
+          ? LbEncapType.LB_API_ENCAP_TYPE_GRE4
+          : LbEncapType.LB_API_ENCAP_TYPE_GRE6,
       dscp: 0,
       type: 0,
       target_port: 0,
@@ -170,7 +187,12 @@ export class VppLbDataplane implements LbDataplane {
   }
 
   async setAsWeight(vip: VipKey, address: IpAddress, weight: number, flush: boolean): Promise<void> {
-    await this.#request(LbAsSetWeightDef, { ...wireVip(vip), as_address: toWireAddress(address), weight, is_flush: flush });
+    await this.#request(LbAsSetWeightDef, {
+      ...wireVip(vip),
+      as_address: toWireAddress(address),
+      weight,
+      is_flush: flush,
+    });
   }
 
   async getConf(): Promise<LbConf> {

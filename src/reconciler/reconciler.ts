@@ -12,6 +12,7 @@ import { buildDesiredLb, type DesiredLb } from './desired-vips.js';
 import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
 import { LiveRecord } from './live-record.js';
 import { describeStep, type PlanStep, planAll } from './plan.js';
+import { previewByVip, type VipPlanPreview } from './plan-preview.js';
 import { Warmup, type WarmupPhase } from './warmup.js';
 
 export type SyncTrigger =
@@ -28,12 +29,32 @@ export type SyncTrigger =
 /** After a transient failure, unfinished VIPs are tried again after this delay. */
 export const RETRY_DELAY_MS = 1000;
 
+/** A one-shot timer: calls `fn` after `ms`, returns its cancel function. Injectable for tests. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+const defaultSetTimer: SetTimer = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  // The reconciler's timers never keep the process alive on their own.
+  t.unref();
+  return () => clearTimeout(t);
+};
+
 export interface PassInfo {
   readonly trigger: SyncTrigger;
   readonly full: boolean;
   readonly report: ApplyReport | undefined;
   readonly durationMs: number;
   readonly error: string | undefined;
+}
+
+/** What `show plan` shows: the calls of a full sync now, and per VIP its calls and buckets moved. */
+export interface PlanPreview {
+  readonly steps: readonly PlanStep[];
+  readonly lines: readonly string[];
+  readonly vips: readonly VipPlanPreview[];
+  readonly warmup: WarmupPhase;
+  /** True when live state was dumped for this preview; false when it is the daemon's record. */
+  readonly fresh: boolean;
 }
 
 export interface ReconcilerOptions {
@@ -44,6 +65,8 @@ export interface ReconcilerOptions {
   /** Monotonic milliseconds; injectable for tests. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Timers for warmup, sync-interval and retries; default setTimeout (unref'd). Use with `now`. */
+  readonly setTimer?: SetTimer;
   /** A pass stops starting calls after this long; default 20 × api-timeout. */
   readonly passDeadlineMs?: number;
   readonly onPass?: (p: PassInfo) => void;
@@ -65,6 +88,7 @@ export class Reconciler {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #setTimer: SetTimer;
   readonly #passDeadlineMs: number | undefined;
   readonly #onPass: ((p: PassInfo) => void) | undefined;
   readonly #onStep: ((o: StepOutcome) => void) | undefined;
@@ -81,11 +105,15 @@ export class Reconciler {
   #running: Promise<void> | undefined;
   #connected = false;
   #everConnected = false;
+  /** Bumped on every connect and disconnect: a pass made for an older connection stops. */
+  #epoch = 0;
   #liveConf: LbConf | undefined;
+  /** VPP refused our lb_conf: only the next full sync tries again, so per-VIP passes are not held up. */
+  #confRefused = false;
   #warmup: Warmup;
-  #warmupTimer: NodeJS.Timeout | undefined;
-  #intervalTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #warmupTimer: (() => void) | undefined;
+  #intervalTimer: (() => void) | undefined;
+  #retryTimer: (() => void) | undefined;
   #stopped = false;
   #lastPass: PassInfo | undefined;
 
@@ -94,6 +122,7 @@ export class Reconciler {
     this.#log = opts.logger;
     this.#now = opts.now ?? (() => performance.now());
     this.#sleep = opts.sleep ?? defaultSleep;
+    this.#setTimer = opts.setTimer ?? defaultSetTimer;
     this.#passDeadlineMs = opts.passDeadlineMs;
     this.#onPass = opts.onPass;
     this.#onStep = opts.onStep;
@@ -176,9 +205,13 @@ export class Reconciler {
   /** vppConnected: read lb conf and take a full sync. A reconnect ends warmup: VPP's state may be gone. */
   vppConnected(): void {
     this.#connected = true;
+    this.#epoch++;
     this.#record.reset();
     this.#liveConf = undefined;
+    this.#confRefused = false;
     if (this.#everConnected && this.#warmup.end('VPP reconnected')) {
+      this.#warmupTimer?.();
+      this.#warmupTimer = undefined;
       this.#log.info({ event: 'warmup-done', reason: 'VPP reconnected' }, 'warmup ended: VPP reconnected');
     }
     this.#everConnected = true;
@@ -186,8 +219,10 @@ export class Reconciler {
     this.#kick();
   }
 
+  /** vppDisconnected: VPP's state is unknown until the next connect; a pass in flight stops at its next call. */
   vppDisconnected(): void {
     this.#connected = false;
+    this.#epoch++;
     this.#record.reset();
     this.#liveConf = undefined;
   }
@@ -195,7 +230,8 @@ export class Reconciler {
   /** stop cancels timers and waits (bounded by the caller) for the pass in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of [this.#warmupTimer, this.#intervalTimer, this.#retryTimer]) if (t) clearTimeout(t);
+    for (const cancel of [this.#warmupTimer, this.#intervalTimer, this.#retryTimer]) cancel?.();
+    this.#warmupTimer = this.#intervalTimer = this.#retryTimer = undefined;
     await this.#running;
   }
 
@@ -244,18 +280,38 @@ export class Reconciler {
   }
 
   /**
-   * previewPlan: the calls a full sync would make now, without making them. With `fresh` (and a
-   * connection) live state is dumped first (a read, allowed even during warmup).
+   * previewPlan: the calls a full sync would make now, without making them, and per VIP the buckets
+   * they move. With `fresh` (and a connection) live state is dumped first (a read, allowed even during
+   * warmup); if the dump fails, the plan is made against the daemon's record and `fresh` is false.
    */
-  async previewPlan(fresh: boolean): Promise<{ steps: PlanStep[]; lines: string[]; warmup: WarmupPhase }> {
-    if (fresh && this.#connected) this.#record.replaceAll(await this.#dp.dump());
-    const steps = planAll(
-      this.#desired.vips,
-      this.#record.snapshot(),
-      this.#planOptions(),
-      this.#scope(false),
+  async previewPlan(fresh: boolean): Promise<PlanPreview> {
+    let dumped = false;
+    if (fresh && this.#connected) {
+      const epoch = this.#epoch;
+      try {
+        const dump = await this.#dp.dump();
+        if (epoch === this.#epoch) {
+          this.#record.replaceAll(dump);
+          dumped = true;
+        }
+      } catch (e) {
+        this.#log.debug({ err: e instanceof Error ? e.message : String(e) }, 'plan preview: dump failed');
+      }
+    }
+    const live = this.#record.snapshot();
+    const steps = planAll(this.#desired.vips, live, this.#planOptions(), this.#scope(false));
+    const vips = previewByVip(
+      steps,
+      (k) => live.vips.get(k),
+      (k) => this.#desired.vips.get(k)?.frontend,
     );
-    return { steps, lines: steps.map(describeStep), warmup: this.#warmup.phase(this.#now()) };
+    return {
+      steps,
+      lines: steps.map(describeStep),
+      vips,
+      warmup: this.#warmup.phase(this.#now()),
+      fresh: dumped,
+    };
   }
 
   /** liveState: the daemon's record of VPP (last dump plus what it applied since). */
@@ -346,11 +402,23 @@ export class Reconciler {
   async #pass(trigger: SyncTrigger, keys: Set<string> | undefined): Promise<void> {
     const t0 = this.#now();
     const full = keys === undefined;
+    const epoch = this.#epoch;
+    const stale = () =>
+      this.#stopped
+        ? 'the reconciler stopped'
+        : this.#epoch !== epoch
+          ? 'the VPP connection changed'
+          : undefined;
     let report: ApplyReport | undefined;
     let error: string | undefined;
     try {
-      if (full) this.#record.replaceAll(await this.#dp.dump());
-      await this.#syncConf();
+      if (full) {
+        const dump = await this.#dp.dump();
+        const why = stale();
+        if (why !== undefined) throw new MaglevError('ERR_VPP_DISCONNECTED', `dump discarded: ${why}`);
+        this.#record.replaceAll(dump);
+      }
+      await this.#syncConf(full);
       const scope = this.#scope(true);
       const effective = keys ? new Set([...keys].filter((k) => scope.has(k))) : scope;
       const steps = planAll(this.#desired.vips, this.#record.snapshot(), this.#planOptions(), effective);
@@ -361,6 +429,7 @@ export class Reconciler {
         now: this.#now,
         sleep: this.#sleep,
         onStep: (o) => this.#logStep(o),
+        shouldAbort: stale,
       });
       if (report.unfinishedVips.size > 0) this.#scheduleRetry(report.unfinishedVips);
     } catch (e) {
@@ -415,8 +484,12 @@ export class Reconciler {
     this.#onStep?.(o);
   }
 
-  /** #syncConf reads lb conf once per connection and writes it only when it differs (spec §6). */
-  async #syncConf(): Promise<void> {
+  /**
+   * #syncConf reads lb conf once per connection and writes it only when it differs (spec §6). A refusal
+   * is logged and left to the next full sync: the VIPs still get programmed. Transient errors throw.
+   */
+  async #syncConf(full: boolean): Promise<void> {
+    if (this.#confRefused && !full) return;
     if (!this.#liveConf) this.#liveConf = await this.#dp.getConf();
     const live = this.#liveConf;
     const lb = this.#model.vpp.lb;
@@ -431,8 +504,23 @@ export class Reconciler {
       addressEquals(want.ipv6SrcAddress, live.ipv6SrcAddress) &&
       want.stickyBucketsPerCore === live.stickyBucketsPerCore &&
       want.flowTimeoutS === live.flowTimeoutS;
-    if (same) return;
-    await this.#dp.setConf(want);
+    if (same) {
+      this.#confRefused = false;
+      return;
+    }
+    try {
+      await this.#dp.setConf(want);
+    } catch (e) {
+      const o = e as { code?: unknown; retval?: unknown; retvalName?: unknown; message?: unknown };
+      if (o.code !== 'ERR_VPP_RETVAL') throw e;
+      this.#confRefused = true;
+      this.#log.warn(
+        { event: 'lb-sync-error', call: 'lb_conf', retval: o.retval, retvalName: o.retvalName },
+        `lb_conf refused: ${String(o.message)}`,
+      );
+      return;
+    }
+    this.#confRefused = false;
     this.#liveConf = want;
     this.#log.info(
       {
@@ -451,7 +539,7 @@ export class Reconciler {
   #scheduleRetry(keys: ReadonlySet<string>): void {
     for (const k of keys) this.#retry.add(k);
     if (this.#retryTimer || this.#stopped) return;
-    this.#retryTimer = setTimeout(() => {
+    this.#retryTimer = this.#setTimer(() => {
       this.#retryTimer = undefined;
       for (const k of this.#retry) this.#dirty.add(k);
       this.#retry.clear();
@@ -459,14 +547,14 @@ export class Reconciler {
       this.#retryFull = false;
       this.#kick();
     }, RETRY_DELAY_MS);
-    this.#retryTimer.unref();
   }
 
   #armWarmupTimer(): void {
-    if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
+    this.#warmupTimer?.();
+    this.#warmupTimer = undefined;
     const next = this.#warmup.nextChange(this.#now());
     if (next === undefined) return;
-    this.#warmupTimer = setTimeout(
+    this.#warmupTimer = this.#setTimer(
       () => {
         this.#warmupTimer = undefined;
         const phase = this.#warmup.phase(this.#now());
@@ -478,14 +566,18 @@ export class Reconciler {
       },
       Math.max(0, next - this.#now()),
     );
-    this.#warmupTimer.unref();
   }
 
+  /** #armIntervalTimer re-arms a one-shot timer per period, so a changed sync-interval applies at once. */
   #armIntervalTimer(): void {
-    if (this.#intervalTimer) clearInterval(this.#intervalTimer);
+    this.#intervalTimer?.();
+    this.#intervalTimer = undefined;
     const ms = this.#model.vpp.lb.syncIntervalMs;
-    if (ms <= 0) return;
-    this.#intervalTimer = setInterval(() => this.requestSync('interval'), ms);
-    this.#intervalTimer.unref();
+    if (ms <= 0 || this.#stopped) return;
+    this.#intervalTimer = this.#setTimer(() => {
+      this.#intervalTimer = undefined;
+      this.#armIntervalTimer();
+      this.requestSync('interval');
+    }, ms);
   }
 }

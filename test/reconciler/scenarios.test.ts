@@ -361,7 +361,13 @@ describe('reconciler through the socket: drift, restart, conflicts', () => {
     const slotOf = (x: Rig) =>
       x.sim.asDump().find((d) => d.address.text === '10.0.0.2' && d.vip.port === 80)?.asIndex;
     await runSteps(rig, [
-      { what: 'connect', live: [WEB_LIVE, DNS_LIVE], check: (x) => void (bSlot = slotOf(x) ?? -1) },
+      {
+        what: 'connect',
+        live: [WEB_LIVE, DNS_LIVE],
+        check: (x) => {
+          bSlot = slotOf(x) ?? -1;
+        },
+      },
       {
         what: 'behind its back: b deleted, a weighted 7, dns deleted, a stray VIP added',
         act: (x) => {
@@ -401,7 +407,9 @@ describe('reconciler through the socket: drift, restart, conflicts', () => {
         what: '5 s: web released (d unknown holds dns)',
         act: (x) => x.clock.advance(5000),
         live: [WEB_LIVE],
-        check: (x) => void (idBefore = x.fake.idOf(LbAddDelVipV2Def)),
+        check: (x) => {
+          idBefore = x.fake.idOf(LbAddDelVipV2Def);
+        },
       },
       {
         what: 'VPP restarts (captured 850-entry table, IDs moved by 7): lb conf and every VIP at once',

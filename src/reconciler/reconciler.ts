@@ -4,11 +4,11 @@ import type { Logger } from '../log/logger.js';
 import { addressEquals } from '../model/address.js';
 import type { DesiredModel } from '../model/desired.js';
 import type { HealthSnapshot } from '../model/health.js';
-import type { LbConf } from '../model/lb-state.js';
+import type { DesiredVip, LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { MaglevError } from '../util/errors.js';
 import { type ApplyReport, applyPlan, type StepOutcome } from './apply.js';
-import { buildDesiredLb, type DesiredLb } from './desired-vips.js';
+import { buildDesiredVip, type DesiredLb, flushOnDeleteOf } from './desired-vips.js';
 import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
 import { LiveRecord } from './live-record.js';
 import { describeStep, type PlanStep, planAll } from './plan.js';
@@ -95,7 +95,13 @@ export class Reconciler {
   #model: DesiredModel;
   #health: HealthSnapshot;
   readonly #overrides = new Map<string, WeightOverride>();
-  #desired: DesiredLb;
+  /** Desired VIPs by vipKeyString and weights by frontend: rebuilt on reload, per frontend on events. */
+  readonly #desiredVips = new Map<string, DesiredVip>();
+  readonly #weights = new Map<string, FrontendWeights>();
+  readonly #desired: DesiredLb = { vips: this.#desiredVips, weights: this.#weights };
+  /** Backend name → the frontends listing it, so a transition recomputes only those. */
+  readonly #frontendsOf = new Map<string, string[]>();
+  #flushOnDelete: ReadonlySet<string> = new Set();
   readonly #record = new LiveRecord();
   readonly #dirty = new Set<string>();
   /** VIPs waiting for the retry timer after a transient failure. */
@@ -128,7 +134,7 @@ export class Reconciler {
     this.#onStep = opts.onStep;
     this.#model = opts.model;
     this.#health = opts.health;
-    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
+    this.#recomputeAll();
     const lb = this.#model.vpp.lb;
     this.#warmup = new Warmup(this.#now(), lb.startupMinDelayMs, lb.startupMaxDelayMs);
     this.#armWarmupTimer();
@@ -149,21 +155,37 @@ export class Reconciler {
         ?.members.some((m) => m.backend === be);
       if (!still) this.#overrides.delete(k);
     }
-    this.#recompute();
+    this.#recomputeAll();
     if (intervalChanged) this.#armIntervalTimer();
     this.requestSync('reload');
   }
 
-  /** setHealth takes a new snapshot; the VIPs of frontends using `changed` backends (all when omitted) go dirty. */
+  /**
+   * setHealth takes a new snapshot. `changed` must name every backend whose state differs from the
+   * previous snapshot: only their frontends are recomputed and go dirty (the cost of a transition is its
+   * frontends', not the config's). Without `changed`, everything is recomputed and goes dirty.
+   */
   setHealth(snapshot: HealthSnapshot, changed?: Iterable<string>): void {
+    const previous = this.#health;
     this.#health = snapshot;
-    this.#recompute();
-    const names = changed ? new Set(changed) : undefined;
-    for (const fe of this.#model.frontends.values()) {
-      if (!names || fe.pools.some((p) => p.members.some((m) => names.has(m.backend)))) {
-        this.#dirty.add(vipKeyString(fe.vip));
-      }
+    if (changed === undefined) {
+      this.#recomputeAll();
+      for (const k of this.#desiredVips.keys()) this.#dirty.add(k);
+      this.#kick();
+      return;
     }
+    const frontends = new Set<string>();
+    let removedChanged = false;
+    for (const name of changed) {
+      for (const fe of this.#frontendsOf.get(name) ?? []) frontends.add(fe);
+      if (
+        snapshot.backends.get(name)?.state === 'removed' ||
+        previous.backends.get(name)?.state === 'removed'
+      )
+        removedChanged = true;
+    }
+    if (removedChanged) this.#setFlushOnDelete(flushOnDeleteOf(snapshot));
+    for (const fe of frontends) this.#recomputeFrontend(fe);
     this.#kick();
   }
 
@@ -185,8 +207,7 @@ export class Reconciler {
     const k = overrideKey(frontend, pool, backend);
     if (override) this.#overrides.set(k, override);
     else this.#overrides.delete(k);
-    this.#recompute();
-    this.#dirty.add(vipKeyString(fe.vip));
+    this.#recomputeFrontend(frontend);
     this.#kick();
   }
 
@@ -321,20 +342,64 @@ export class Reconciler {
 
   // ---- the worker ----
 
-  #recompute(): void {
-    this.#desired = buildDesiredLb(this.#model, this.#health, this.#overrides);
+  /** #recomputeAll rebuilds every frontend's weights and VIP and the backend index (reload, start). */
+  #recomputeAll(): void {
+    this.#desiredVips.clear();
+    this.#weights.clear();
+    this.#frontendsOf.clear();
+    this.#flushOnDelete = flushOnDeleteOf(this.#health);
+    for (const fe of this.#model.frontends.values()) {
+      const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+      this.#desiredVips.set(vipKeyString(fe.vip), d.vip);
+      this.#weights.set(fe.name, d.weights);
+      for (const p of fe.pools) {
+        for (const m of p.members) {
+          const list = this.#frontendsOf.get(m.backend);
+          if (!list) this.#frontendsOf.set(m.backend, [fe.name]);
+          else if (!list.includes(fe.name)) list.push(fe.name);
+        }
+      }
+    }
+  }
+
+  /** #recomputeFrontend rebuilds one frontend's weights and VIP and marks the VIP dirty. */
+  #recomputeFrontend(name: string): void {
+    const fe = this.#model.frontends.get(name);
+    if (!fe) return;
+    const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+    const k = vipKeyString(fe.vip);
+    this.#desiredVips.set(k, d.vip);
+    this.#weights.set(name, d.weights);
+    this.#dirty.add(k);
+  }
+
+  /** #setFlushOnDelete swaps the set every desired VIP shares (only when a removed backend changed). */
+  #setFlushOnDelete(set: ReadonlySet<string>): void {
+    this.#flushOnDelete = set;
+    for (const [k, v] of this.#desiredVips) this.#desiredVips.set(k, { ...v, flushOnDelete: set });
   }
 
   #planOptions() {
     return { removeUnknownVips: this.#model.vpp.lb.removeUnknownVips };
   }
 
-  /** #scope: VIP keys that may be programmed now; with `mark`, newly released frontends are logged. */
-  #scope(mark: boolean): Set<string> {
+  /**
+   * #scope: the VIP keys (of `keys`, or of all) that may be programmed now; with `mark`, newly released
+   * frontends are logged. Once warmup is done this is every key, without looking at the weights.
+   */
+  #scope(mark: boolean, keys?: ReadonlySet<string>): Set<string> {
     const now = this.#now();
+    if (this.#warmup.phase(now) === 'done') {
+      if (keys) return new Set(keys);
+      const all = new Set(this.#desiredVips.keys());
+      for (const k of this.#record.keys()) all.add(k);
+      return all;
+    }
     const scope = new Set<string>();
-    for (const [k, d] of this.#desired.vips) {
-      const w = this.#desired.weights.get(d.frontend);
+    for (const k of keys ?? this.#desiredVips.keys()) {
+      const d = this.#desiredVips.get(k);
+      if (!d) continue;
+      const w = this.#weights.get(d.frontend);
       const allKnown = w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
       const r = mark
         ? this.#warmup.isReleased(d.frontend, allKnown, now)
@@ -353,10 +418,7 @@ export class Reconciler {
         );
       }
     }
-    // VIPs no frontend defines are touched only once warmup is over.
-    if (this.#warmup.phase(now) === 'done') {
-      for (const k of this.#record.snapshot().vips.keys()) if (!this.#desired.vips.has(k)) scope.add(k);
-    }
+    // VIPs no frontend defines are touched only once warmup is over (above).
     return scope;
   }
 
@@ -419,9 +481,10 @@ export class Reconciler {
         this.#record.replaceAll(dump);
       }
       await this.#syncConf(full);
-      const scope = this.#scope(true);
-      const effective = keys ? new Set([...keys].filter((k) => scope.has(k))) : scope;
-      const steps = planAll(this.#desired.vips, this.#record.snapshot(), this.#planOptions(), effective);
+      const scope = this.#scope(true, keys);
+      // A per-VIP pass copies only its VIPs' live state: a transition costs its VIP, not the config.
+      const live = keys ? this.#record.snapshotOf(scope) : this.#record.snapshot();
+      const steps = planAll(this.#desiredVips, live, this.#planOptions(), scope);
       const apiTimeoutMs = this.#model.vpp.apiTimeoutMs;
       report = await applyPlan(steps, this.#dp, this.#record, {
         apiTimeoutMs,

@@ -1,5 +1,6 @@
 // The reconciler worker: one loop draining dirty VIPs into VPP, with full syncs, warmup and drift repair.
 import type { LbDataplane } from '../dataplane/lb-dataplane.js';
+import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 import { addressEquals } from '../model/address.js';
 import type { DesiredModel } from '../model/desired.js';
@@ -25,6 +26,31 @@ export type SyncTrigger =
   | 'operator'
   | 'warmup'
   | 'retry';
+
+/** The trigger names docs/logging.md documents for lb-sync and lb-sync-error. */
+function triggerName(t: SyncTrigger): string {
+  switch (t) {
+    case 'vpp-connect':
+      return 'connect';
+    case 'sync':
+      return 'manual';
+    case 'transition':
+    case 'operator':
+    case 'retry':
+      return 'dirty';
+    default:
+      return t;
+  }
+}
+
+/** The lb API message each plan step is made with. */
+function stepCall(s: PlanStep): string {
+  return s.kind === 'vip-add' || s.kind === 'vip-del'
+    ? 'lb_add_del_vip_v2'
+    : s.kind === 'as-weight'
+      ? 'lb_as_set_weight'
+      : 'lb_add_del_as_v2';
+}
 
 /** After a transient failure, unfinished VIPs are tried again after this delay. */
 export const RETRY_DELAY_MS = 1000;
@@ -233,7 +259,12 @@ export class Reconciler {
     if (this.#everConnected && this.#warmup.end('VPP reconnected')) {
       this.#warmupTimer?.();
       this.#warmupTimer = undefined;
-      this.#log.info({ event: 'warmup-done', reason: 'VPP reconnected' }, 'warmup ended: VPP reconnected');
+      logEvent(
+        this.#log,
+        'warmup-done',
+        { durationMs: Math.round(this.#now() - this.#warmup.startedAt), reason: 'vpp-reconnected' },
+        { msg: 'warmup ended: VPP reconnected, reprogramming at once' },
+      );
     }
     this.#everConnected = true;
     this.#full = 'vpp-connect';
@@ -405,16 +436,20 @@ export class Reconciler {
         ? this.#warmup.isReleased(d.frontend, allKnown, now)
         : { released: this.isFrontendReleased(d.frontend), newly: false };
       if (r.newly) {
-        this.#log.info(
-          { event: 'warmup-release', frontend: d.frontend },
-          `frontend ${d.frontend} released from warmup`,
+        logEvent(
+          this.#log,
+          'warmup-release',
+          { frontend: d.frontend, vip: k, reason: 'all-known' },
+          { msg: `frontend ${d.frontend} released from warmup: every backend's health is known` },
         );
       }
       if (r.released) scope.add(k);
       else if (mark) {
-        this.#log.debug(
-          { event: 'warmup-suppressed', frontend: d.frontend, reason: 'a backend is still unknown' },
-          `warmup: holding ${d.frontend}`,
+        logEvent(
+          this.#log,
+          'warmup-suppressed',
+          { frontend: d.frontend, vip: k, reason: 'backend-unknown' },
+          { msg: `warmup: holding ${d.frontend} while a backend's health is unknown` },
         );
       }
     }
@@ -442,9 +477,11 @@ export class Reconciler {
     await Promise.resolve();
     while (!this.#stopped && this.#connected && (this.#full !== undefined || this.#dirty.size > 0)) {
       if (!this.#warmup.canWrite(this.#now())) {
-        this.#log.debug(
-          { event: 'warmup-suppressed', reason: 'startup-min-delay not reached', dirty: this.#dirty.size },
-          'warmup: not writing to VPP yet',
+        logEvent(
+          this.#log,
+          'warmup-suppressed',
+          { reason: 'startup-min-delay', dirty: this.#dirty.size },
+          { msg: 'warmup: writing nothing to VPP before startup-min-delay' },
         );
         return;
       }
@@ -491,13 +528,18 @@ export class Reconciler {
         deadline: this.#now() + (this.#passDeadlineMs ?? 20 * apiTimeoutMs),
         now: this.#now,
         sleep: this.#sleep,
-        onStep: (o) => this.#logStep(o),
+        onStep: (o) => this.#logStep(o, trigger),
         shouldAbort: stale,
       });
       if (report.unfinishedVips.size > 0) this.#scheduleRetry(report.unfinishedVips);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
-      this.#log.warn({ event: 'lb-sync-error', trigger, err: error }, `lb sync failed: ${error}`);
+      logEvent(
+        this.#log,
+        'lb-sync-error',
+        { trigger: triggerName(trigger), error, full },
+        { msg: `lb sync failed: ${error}` },
+      );
       if (full) this.#retryFull = true;
       this.#scheduleRetry(keys ?? new Set());
     }
@@ -505,43 +547,57 @@ export class Reconciler {
     const info: PassInfo = { trigger, full, report, durationMs, error };
     this.#lastPass = info;
     if (report && (report.applied > 0 || report.failed > 0 || full)) {
-      this.#log.info(
+      const vips = new Set(report.outcomes.map((o) => vipKeyString(o.step.vip))).size;
+      logEvent(
+        this.#log,
+        'lb-sync',
         {
-          event: 'lb-sync',
-          trigger,
+          trigger: triggerName(trigger),
           full,
+          vips,
           calls: report.applied + report.failed,
           failed: report.failed,
-          duration: Math.round(durationMs),
-          aborted: report.aborted,
+          durationMs: Math.round(durationMs * 10) / 10,
+          ...(report.aborted !== undefined ? { aborted: report.aborted } : {}),
         },
-        `lb sync (${trigger}): ${report.applied + report.failed} calls, ${report.failed} failed`,
+        {
+          // A pass cut short is worth a warn: VIPs are left for the retry.
+          level: report.aborted !== undefined ? 'warn' : 'info',
+          msg: `lb sync (${triggerName(trigger)}): ${report.applied + report.failed} calls, ${report.failed} failed${
+            report.aborted !== undefined ? `; stopped: ${report.aborted}` : ''
+          }`,
+        },
       );
     }
     this.#onPass?.(info);
   }
 
-  #logStep(o: StepOutcome): void {
+  #logStep(o: StepOutcome, trigger: SyncTrigger): void {
     const s = o.step;
+    const vip = vipKeyString(s.vip);
     const fields = {
-      vip: vipKeyString(s.vip),
-      call: s.kind,
-      as: 'address' in s ? s.address.text : undefined,
-      weight: 'weight' in s ? s.weight : undefined,
-      flush: 'flush' in s ? s.flush : undefined,
+      vip,
+      call: stepCall(s),
+      frontend: this.#desiredVips.get(vip)?.frontend,
+      ...('address' in s ? { as: s.address.text } : {}),
+      ...('weight' in s ? { weight: s.weight } : {}),
+      ...('flush' in s ? { flush: s.flush } : {}),
     };
     if (o.status === 'ok') {
-      this.#log.info({ event: 'lb-change', ...fields }, describeStep(s));
+      logEvent(this.#log, 'lb-change', fields, { msg: describeStep(s) });
     } else if (o.status === 'failed') {
-      this.#log.warn(
+      logEvent(
+        this.#log,
+        'lb-sync-error',
         {
-          event: 'lb-sync-error',
           ...fields,
+          trigger: triggerName(trigger),
+          error: o.error?.message ?? 'unknown error',
           code: o.error?.code,
           retval: o.error?.retval,
           retvalName: o.error?.retvalName,
         },
-        `${describeStep(s)} failed: ${o.error?.message}`,
+        { msg: `${describeStep(s)} failed: ${o.error?.message}` },
       );
     }
     this.#onStep?.(o);
@@ -577,24 +633,34 @@ export class Reconciler {
       const o = e as { code?: unknown; retval?: unknown; retvalName?: unknown; message?: unknown };
       if (o.code !== 'ERR_VPP_RETVAL') throw e;
       this.#confRefused = true;
-      this.#log.warn(
-        { event: 'lb-sync-error', call: 'lb_conf', retval: o.retval, retvalName: o.retvalName },
-        `lb_conf refused: ${String(o.message)}`,
+      logEvent(
+        this.#log,
+        'lb-sync-error',
+        {
+          trigger: full ? 'full' : 'dirty',
+          call: 'lb_conf',
+          error: String(o.message),
+          retval: o.retval,
+          retvalName: o.retvalName,
+        },
+        { msg: `lb_conf refused: ${String(o.message)}; the next full sync tries again` },
       );
       return;
     }
     this.#confRefused = false;
     this.#liveConf = want;
-    this.#log.info(
+    logEvent(
+      this.#log,
+      'lb-change',
       {
-        event: 'lb-change',
+        vip: '',
         call: 'lb_conf',
         ipv4Src: want.ipv4SrcAddress.text,
         ipv6Src: want.ipv6SrcAddress.text,
-        stickyBuckets: want.stickyBucketsPerCore,
+        stickyBucketsPerCore: want.stickyBucketsPerCore,
         flowTimeout: want.flowTimeoutS,
       },
-      'lb_conf written',
+      { msg: 'lb_conf written (it differed from the configuration)' },
     );
   }
 
@@ -620,9 +686,24 @@ export class Reconciler {
     this.#warmupTimer = this.#setTimer(
       () => {
         this.#warmupTimer = undefined;
-        const phase = this.#warmup.phase(this.#now());
-        if (phase === 'done')
-          this.#log.info({ event: 'warmup-done', reason: 'startup-max-delay' }, 'warmup done');
+        const now = this.#now();
+        if (this.#warmup.phase(now) === 'done') {
+          for (const [k, d] of this.#desiredVips) {
+            if (this.#warmup.wasReleased(d.frontend)) continue;
+            logEvent(
+              this.#log,
+              'warmup-release',
+              { frontend: d.frontend, vip: k, reason: 'max-delay' },
+              { msg: `frontend ${d.frontend} released from warmup: startup-max-delay passed` },
+            );
+          }
+          logEvent(
+            this.#log,
+            'warmup-done',
+            { durationMs: Math.round(now - this.#warmup.startedAt), reason: 'startup-max-delay' },
+            { msg: 'warmup done: startup-max-delay passed' },
+          );
+        }
         this.#full = this.#full ?? 'warmup';
         this.#armWarmupTimer();
         this.#kick();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ChunkedMap } from '../src/checker/snapshot-map.js';
 import { LB_REQUIRED_MESSAGES, VppLbDataplane } from '../src/dataplane/vpp-lb-dataplane.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { BackendHealth, HealthSnapshot } from '../src/model/health.js';
@@ -83,12 +84,14 @@ function pureRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
   ]);
 }
 
-/** withState returns a snapshot equal to `h` but for one backend's state (built outside the timings). */
+/** withState: `h` but for one backend's state, as the checker publishes it (a ChunkedMap copies one chunk). */
 function withState(h: HealthSnapshot, name: string, state: 'up' | 'down'): HealthSnapshot {
-  const backends = new Map(h.backends);
+  const backends = h.backends as ChunkedMap<BackendHealth>;
   const b = backends.get(name) as BackendHealth;
-  backends.set(name, { ...b, state, lastKnown: state, health: state === 'up' ? 4 : 0 });
-  return { generation: h.generation + 1, backends };
+  return {
+    generation: h.generation + 1,
+    backends: backends.with(name, { ...b, state, lastKnown: state, health: state === 'up' ? 4 : 0 }),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -158,20 +161,21 @@ async function socketRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
     );
     // Transition → reply: a backend goes down (or up); time from setHealth to lb_as_set_weight's reply.
     const names = [...s.model.backends.keys()];
-    let health = s.health;
+    let health: HealthSnapshot = {
+      generation: s.health.generation,
+      backends: ChunkedMap.from(s.health.backends),
+    };
     let i = 0;
-    const latencies: number[] = [];
     const once = async (): Promise<number> => {
       const name = names[(i * 7919) % names.length] as string;
       const next = withState(health, name, health.backends.get(name)?.state === 'up' ? 'down' : 'up');
       i++;
-      let replied = 0;
       const t0 = performance.now();
       const off = passes.length;
       live.setHealth(next, [name]);
       await live.whenIdle();
+      const replied = performance.now();
       const p = passes[off];
-      replied = performance.now();
       if (!p?.report || p.report.applied !== 1) throw new Error('expected one call per transition');
       health = next;
       return replied - t0;
@@ -183,7 +187,6 @@ async function socketRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
       const lat: number[] = [];
       for (let k = 0; k < 400; k++) lat.push(await once());
       lat.sort((a, b) => a - b);
-      latencies.push(...lat);
       p50s.push(percentile(lat, 50));
       runs.push(percentile(lat, 99));
     }

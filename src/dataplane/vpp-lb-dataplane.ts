@@ -66,6 +66,15 @@ function vipKeyOf(v: LbVip): VipKey {
   return makeVipKey(makePrefix(fromWireAddress(v.pfx.address), v.pfx.len), v.protocol, v.port);
 }
 
+function sameWireVip(a: LbVip, b: LbVip): boolean {
+  if (a.port !== b.port || a.protocol !== b.protocol || a.pfx.len !== b.pfx.len) return false;
+  if (a.pfx.address.af !== b.pfx.address.af) return false;
+  const x = a.pfx.address.un;
+  const y = b.pfx.address.un;
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 function encapOf(e: number): Encap | 'other' {
   return e === LbEncapType.LB_API_ENCAP_TYPE_GRE4
     ? 'gre4'
@@ -121,9 +130,17 @@ export class VppLbDataplane implements LbDataplane {
         },
       });
     }
+    // Details come grouped per VIP slot: the VIP's key is worked out once per run of equal wire VIPs,
+    // not once per AS (64 000 ASs make that the dump's main cost).
+    let lastWire: LbVip | undefined;
+    let lastVip: { ases: Map<string, LbAsState> } | undefined;
     for (const d of asDetails) {
       if ((d.flags & AS_FLAG_USED) === 0) continue;
-      const v = vips.get(vipKeyString(vipKeyOf(d.vip)));
+      if (lastWire === undefined || !sameWireVip(lastWire, d.vip)) {
+        lastWire = d.vip;
+        lastVip = vips.get(vipKeyString(vipKeyOf(d.vip)));
+      }
+      const v = lastVip;
       if (!v) continue; // an AS of a deleted VIP still waiting for GC
       const address = fromWireAddress(d.app_srv);
       v.ases.set(address.text, { address, weight: d.weight, numBuckets: d.num_buckets });

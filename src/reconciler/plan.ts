@@ -49,6 +49,15 @@ function createSteps(d: DesiredVip): PlanStep[] {
   return steps;
 }
 
+/** inSync: same AS set with the same weights (equal sizes and every desired AS live make equal sets). */
+function inSync(desired: DesiredVip, live: LbVipState): boolean {
+  if (desired.ases.size !== live.ases.size) return false;
+  for (const d of desired.ases.values()) {
+    if (live.ases.get(d.address.text)?.weight !== d.weight) return false;
+  }
+  return true;
+}
+
 /**
  * planVip plans one VIP, make-before-break: create, add ASs and raise weights, lower weights (flushing
  * where due), delete ASs. Within each phase ASs go in numeric order, IPv4 before IPv6.
@@ -65,6 +74,8 @@ export function planVip(
   if (recreateReason(desired, live) !== undefined) {
     return [{ kind: 'vip-del', vip: live.key, reason: 'recreate' }, ...createSteps(desired)];
   }
+  // The common case, a VIP in sync, costs one lookup per desired AS and allocates nothing.
+  if (inSync(desired, live)) return [];
   const raise: { address: IpAddress; step: PlanStep }[] = [];
   const lower: { address: IpAddress; step: PlanStep }[] = [];
   const remove: { address: IpAddress; step: PlanStep }[] = [];

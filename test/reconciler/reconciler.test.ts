@@ -264,9 +264,7 @@ describe('reconciler logs', () => {
     r.vppConnected();
     await r.whenIdle();
     const byEvent = (e: string) => lines.filter((l) => l.event === e);
-    expect(
-      byEvent('lb-change').find((l) => l.as === '10.0.0.2'),
-    ).toMatchObject({
+    expect(byEvent('lb-change').find((l) => l.as === '10.0.0.2')).toMatchObject({
       level: 'info',
       vip: '192.0.2.1/32 tcp:80',
       call: 'lb_add_del_as_v2',

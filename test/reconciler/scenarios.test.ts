@@ -552,13 +552,14 @@ describe('reconciler through the socket: lb conf, slow and hung VPP, plan previe
   });
 
   it('a reply that comes too late: the retry finds the AS there and counts the step done', async () => {
-    rig = await Rig.start(withApiTimeout(model(), 100), allUp);
+    // 400 ms: long enough that a loaded test machine never times out by itself, short for the test.
+    rig = await Rig.start(withApiTimeout(model(), 400), allUp);
     await runSteps(rig, [
       { what: 'connect', live: [WEB_LIVE, DNS_LIVE] },
       {
         what: 'a new backend e; the first reply to its add is held past api-timeout',
         act: (x) => {
-          x.fake.delayReplies('lb_add_del_as_v2_reply', 250, 1);
+          x.fake.delayReplies('lb_add_del_as_v2_reply', 800, 1);
           x.config(
             withApiTimeout(
               model(
@@ -566,7 +567,7 @@ describe('reconciler through the socket: lb conf, slow and hung VPP, plan previe
                 [web({ pools: { primary: { a: 100, b: 50, e: 10 }, fallback: { c: 100 } } }), dns()],
                 { ...backends, e: '10.0.0.5' },
               ),
-              100,
+              400,
             ),
             { ...allUp, e: 'up' },
           );
@@ -596,6 +597,15 @@ describe('reconciler through the socket: lb conf, slow and hung VPP, plan previe
       reconciler: { passDeadlineMs: 400 },
     });
     await rig.settle();
+    // With a 100 ms api-timeout a loaded machine may need the retry timer to finish programming.
+    const programmed = (w: number) =>
+      fes.map((_, i) => `192.0.2.${10 + i}/32 tcp:80 gre4 1024: 10.0.1.${i + 1}=${w}`);
+    await waitFor(
+      () => JSON.stringify(simLines(rig!.sim)) === JSON.stringify(programmed(100)),
+      'programming',
+    );
+    await waitFor(() => rig!.r.dirtyCount === 0, 'nothing left to retry');
+    await rig.r.whenIdle();
     const before = rig.passes.length;
     rig.fake.hang();
     rig.health(down);
@@ -608,9 +618,8 @@ describe('reconciler through the socket: lb conf, slow and hung VPP, plan previe
     expect(hung?.report?.outcomes.filter((o) => o.status === 'skipped').length).toBeGreaterThan(0);
     expect(rig.r.dirtyCount).toBe(4);
     rig.fake.hang(false);
-    const want = fes.map((_, i) => `192.0.2.${10 + i}/32 tcp:80 gre4 1024: 10.0.1.${i + 1}=0`);
     await waitFor(
-      () => JSON.stringify(simLines(rig!.sim)) === JSON.stringify(want),
+      () => JSON.stringify(simLines(rig!.sim)) === JSON.stringify(programmed(0)),
       'convergence after the hang',
     );
     await rig.r.whenIdle();

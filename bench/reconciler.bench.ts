@@ -176,7 +176,7 @@ async function socketRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
       await live.whenIdle();
       const replied = performance.now();
       const p = passes[off];
-      if (!p?.report || p.report.applied !== 1) throw new Error('expected one call per transition');
+      if (p?.report?.applied !== 1) throw new Error('expected one call per transition');
       health = next;
       return replied - t0;
     };

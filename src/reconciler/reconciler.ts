@@ -328,7 +328,7 @@ export class Reconciler {
     if (phase === 'done') return true;
     if (phase === 'holding') return false;
     const w = this.#desired.weights.get(frontend);
-    return w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+    return w?.members.every((m) => m.weighting !== 'unknown') ?? false;
   }
 
   /**
@@ -431,7 +431,7 @@ export class Reconciler {
       const d = this.#desiredVips.get(k);
       if (!d) continue;
       const w = this.#weights.get(d.frontend);
-      const allKnown = w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+      const allKnown = w?.members.every((m) => m.weighting !== 'unknown') ?? false;
       const r = mark
         ? this.#warmup.isReleased(d.frontend, allKnown, now)
         : { released: this.isFrontendReleased(d.frontend), newly: false };

@@ -134,13 +134,24 @@ export function planAll(
   opts: PlanOptions,
   scope?: ReadonlySet<string>,
 ): PlanStep[] {
-  const inScope = (k: string) => scope === undefined || scope.has(k);
-  const known = [...desired.entries()]
-    .filter(([k]) => inScope(k))
-    .sort((a, b) => compareVipKey(a[1].key, b[1].key));
-  const unknown = [...live.vips.entries()]
-    .filter(([k]) => !desired.has(k) && inScope(k))
-    .sort((a, b) => compareVipKey(a[1].key, b[1].key));
+  const known: [string, DesiredVip][] = [];
+  const unknown: [string, LbVipState][] = [];
+  if (scope === undefined) {
+    for (const e of desired) known.push(e);
+    for (const e of live.vips) if (!desired.has(e[0])) unknown.push(e);
+  } else {
+    // A per-VIP pass looks only at its own keys, whatever the size of the config.
+    for (const k of scope) {
+      const d = desired.get(k);
+      if (d) known.push([k, d]);
+      else {
+        const l = live.vips.get(k);
+        if (l) unknown.push([k, l]);
+      }
+    }
+  }
+  known.sort((a, b) => compareVipKey(a[1].key, b[1].key));
+  unknown.sort((a, b) => compareVipKey(a[1].key, b[1].key));
   const steps: PlanStep[] = [];
   for (const [k, d] of known) steps.push(...planVip(d, live.vips.get(k), opts));
   for (const [, l] of unknown) steps.push(...planVip(undefined, l, opts));

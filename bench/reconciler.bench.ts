@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChunkedMap } from '../src/checker/snapshot-map.js';
+import type { LbDataplane } from '../src/dataplane/lb-dataplane.js';
 import { LB_REQUIRED_MESSAGES, VppLbDataplane } from '../src/dataplane/vpp-lb-dataplane.js';
 import { silentLogger } from '../src/log/logger.js';
 import type { BackendHealth, HealthSnapshot } from '../src/model/health.js';
@@ -94,6 +95,23 @@ function withState(h: HealthSnapshot, name: string, state: 'up' | 'down'): Healt
   };
 }
 
+/** Timed: the adapter, noting when each weight change is handed to the client (the daemon's share of a transition). */
+function timed(dp: LbDataplane, onSend: () => void): LbDataplane {
+  return {
+    dump: () => dp.dump(),
+    addVip: (...a) => dp.addVip(...a),
+    delVip: (...a) => dp.delVip(...a),
+    addAs: (...a) => dp.addAs(...a),
+    delAs: (...a) => dp.delAs(...a),
+    setAsWeight: (...a) => {
+      onSend();
+      return dp.setAsWeight(...a);
+    },
+    getConf: () => dp.getConf(),
+    setConf: (...a) => dp.setConf(...a),
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
@@ -121,9 +139,12 @@ async function socketRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     const passes: PassInfo[] = [];
+    let sentAt = 0;
     const make = () =>
       new Reconciler({
-        dataplane: new VppLbDataplane(client, () => 5_000),
+        dataplane: timed(new VppLbDataplane(client, () => 5_000), () => {
+          sentAt = performance.now();
+        }),
         logger: silentLogger(),
         model: s.model,
         health: s.health,
@@ -178,20 +199,27 @@ async function socketRows(s: ReturnType<typeof setup>): Promise<BenchRow[]> {
       const p = passes[off];
       if (p?.report?.applied !== 1) throw new Error('expected one call per transition');
       health = next;
+      sends.push(sentAt - t0);
       return replied - t0;
     };
+    const sends: number[] = [];
     for (let w = 0; w < 50; w++) await once();
     const runs: number[] = [];
     const p50s: number[] = [];
+    const sendP99s: number[] = [];
     for (let run = 0; run < 5; run++) {
       const lat: number[] = [];
+      sends.length = 0;
       for (let k = 0; k < 400; k++) lat.push(await once());
       lat.sort((a, b) => a - b);
+      sends.sort((a, b) => a - b);
       p50s.push(percentile(lat, 50));
       runs.push(percentile(lat, 99));
+      sendP99s.push(percentile(sends, 99));
     }
     rows.push({ name: 'transition → reply, p50 (400 per run)', unit: 'ms', runs: p50s });
     rows.push({ name: 'transition → reply, p99 (400 per run)', unit: 'ms', runs });
+    rows.push({ name: 'transition → request sent, p99 (daemon share)', unit: 'ms', runs: sendP99s });
     await live.stop();
     return rows;
   } finally {

@@ -591,7 +591,8 @@ export class Daemon implements ControlTarget {
   async plan(): Promise<PlanView> {
     const connected = this.#client.state === 'connected';
     const p = await this.#reconciler.previewPlan(connected);
-    return planView(p, this.#model, connected);
+    const moved = new Map(p.vips.map((v) => [v.vip, v.bucketsMoved]));
+    return planView(p, this.#model, p.fresh, (vip) => moved.get(vip) ?? undefined);
   }
 
   explain(frontend: string, backend: string): ExplainView {

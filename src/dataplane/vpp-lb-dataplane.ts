@@ -1,16 +1,18 @@
 // The lb dataplane over VPP's binary API: the only daemon code that names lb_* messages.
-import type { AddressInput, Address as WireAddress } from 'vpp-binapi-ts/ip_types';
+import type { AddressInput, AddressWithPrefixInput, Address as WireAddress } from 'vpp-binapi-ts/ip_types';
 import {
   LbAddDelAsV2Def,
   LbAddDelVipV2Def,
   LbAsSetWeightDef,
   type LbAsV2Details,
   LbAsV2DumpDef,
+  type LbAsV2DumpInput,
   LbConfDef,
   LbConfGetDef,
   type LbConfGetReply,
   type LbVipDetails,
   LbVipDumpDef,
+  type LbVipDumpInput,
 } from 'vpp-binapi-ts/lb';
 import { LbEncapType, type LbVip, type LbVipInput } from 'vpp-binapi-ts/lb_types';
 import type { MessageDef } from 'vpp-binapi-ts/runtime';
@@ -37,12 +39,12 @@ export interface BinaryApiCaller {
   dump(def: MessageDef, value: never, opts?: { timeoutMs?: number }): Promise<unknown[]>;
 }
 
-/** The all-zero prefix: the AS dump's "dump everything" filter (the VIP dump ignores its filter anyway). */
-const ZERO_PREFIX = { address: { af: 0, un: new Uint8Array(16) }, len: 0 };
-const PROTO_ANY_WIRE = 255;
-
 /** lb_as_v2_details.flags bit 0: the AS is in use; 0 means removed and waiting for GC (vpp lb.h LB_AS_FLAGS_USED). */
 const AS_FLAG_USED = 1;
+
+const ZERO_PREFIX: AddressWithPrefixInput = { address: { af: 0, un: new Uint8Array(16) }, len: 0 };
+const VIP_DUMP_ALL: LbVipDumpInput = { pfx: ZERO_PREFIX, pfx_matcher: { le: 0, ge: 0 }, port: 0 };
+const AS_DUMP_ALL: LbAsV2DumpInput = { pfx: ZERO_PREFIX, protocol: 0, port: 0 };
 
 function toWireAddress(a: IpAddress): AddressInput {
   return { af: a.family === 4 ? 0 : 1, un: a.bytes };
@@ -62,6 +64,15 @@ function wireVip(vip: VipKey): LbVipInput {
 
 function vipKeyOf(v: LbVip): VipKey {
   return makeVipKey(makePrefix(fromWireAddress(v.pfx.address), v.pfx.len), v.protocol, v.port);
+}
+
+function sameWireVip(a: LbVip, b: LbVip): boolean {
+  if (a.port !== b.port || a.protocol !== b.protocol || a.pfx.len !== b.pfx.len) return false;
+  if (a.pfx.address.af !== b.pfx.address.af) return false;
+  const x = a.pfx.address.un;
+  const y = b.pfx.address.un;
+  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 function encapOf(e: number): Encap | 'other' {
@@ -86,21 +97,21 @@ export class VppLbDataplane implements LbDataplane {
     this.#timeoutMs = timeoutMs;
   }
 
-  #request(def: MessageDef, value: object): Promise<unknown> {
+  /** #request is typed by the definition, so a field the message lacks or misses fails to compile. */
+  #request<I>(def: MessageDef<I, unknown>, value: I): Promise<unknown> {
     return this.#api.request(def, value as never, { timeoutMs: this.#timeoutMs() });
   }
 
+  #dump<I>(def: MessageDef<I, unknown>, value: I): Promise<unknown[]> {
+    return this.#api.dump(def, value as never, { timeoutMs: this.#timeoutMs() });
+  }
+
   async dump(): Promise<LbLiveState> {
-    const opts = { timeoutMs: this.#timeoutMs() };
     // lb_vip_dump ignores its filter; lb_as_v2_dump with an all-zero prefix dumps every VIP's ASs
-    // (its IPv4 filter never matches: vpp src/plugins/lb/api.c). Both are old-style dumps.
+    // (its IPv4 filter never matches: vpp src/plugins/lb/api.c). Both are old-style dumps, pipelined.
     const [vipDetails, asDetails] = (await Promise.all([
-      this.#api.dump(
-        LbVipDumpDef,
-        { pfx: ZERO_PREFIX, pfx_matcher: { le: 0, ge: 0 }, protocol: PROTO_ANY_WIRE, port: 0 } as never,
-        opts,
-      ),
-      this.#api.dump(LbAsV2DumpDef, { pfx: ZERO_PREFIX, protocol: 0, port: 0 } as never, opts),
+      this.#dump(LbVipDumpDef, VIP_DUMP_ALL),
+      this.#dump(LbAsV2DumpDef, AS_DUMP_ALL),
     ])) as [LbVipDetails[], LbAsV2Details[]];
     const vips = new Map<string, { state: LbVipState; ases: Map<string, LbAsState> }>();
     for (const d of vipDetails) {
@@ -119,9 +130,17 @@ export class VppLbDataplane implements LbDataplane {
         },
       });
     }
+    // Details come grouped per VIP slot: the VIP's key is worked out once per run of equal wire VIPs,
+    // not once per AS (64 000 ASs make that the dump's main cost).
+    let lastWire: LbVip | undefined;
+    let lastVip: { ases: Map<string, LbAsState> } | undefined;
     for (const d of asDetails) {
       if ((d.flags & AS_FLAG_USED) === 0) continue;
-      const v = vips.get(vipKeyString(vipKeyOf(d.vip)));
+      if (lastWire === undefined || !sameWireVip(lastWire, d.vip)) {
+        lastWire = d.vip;
+        lastVip = vips.get(vipKeyString(vipKeyOf(d.vip)));
+      }
+      const v = lastVip;
       if (!v) continue; // an AS of a deleted VIP still waiting for GC
       const address = fromWireAddress(d.app_srv);
       v.ases.set(address.text, { address, weight: d.weight, numBuckets: d.num_buckets });

@@ -43,6 +43,11 @@ export interface ApplyOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** Called after each executed step (for logs and metrics). */
   readonly onStep?: (o: StepOutcome) => void;
+  /**
+   * Checked before each call: a reason ends the pass (e.g. VPP reconnected, so the plan was made against
+   * state that is gone, or the reconciler stopped).
+   */
+  readonly shouldAbort?: () => string | undefined;
 }
 
 function toStepError(e: unknown): StepError {
@@ -57,6 +62,22 @@ function toStepError(e: unknown): StepError {
 
 function isTransient(err: StepError): boolean {
   return err.code === 'ERR_VPP_TIMEOUT' || err.code === 'ERR_VPP_DISCONNECTED';
+}
+
+/** VNET_API_ERROR_VALUE_EXIST and VNET_API_ERROR_NO_SUCH_ENTRY (vpp src/vnet/error.h). */
+const VALUE_EXIST = -81;
+const NO_SUCH_ENTRY = -6;
+
+/**
+ * landedEarlier: a retried add answered "exists", or a retried delete answered "no such entry". The
+ * attempt that timed out reached VPP after all (VPP executes a request whose reply came too late), so
+ * the step is done; refusing it would leave the VIP stale until the next full sync.
+ */
+function landedEarlier(step: PlanStep, err: StepError, attempts: number): boolean {
+  if (attempts < 2 || err.code !== 'ERR_VPP_RETVAL') return false;
+  if (step.kind === 'vip-add' || step.kind === 'as-add') return err.retval === VALUE_EXIST;
+  if (step.kind === 'vip-del' || step.kind === 'as-del') return err.retval === NO_SUCH_ENTRY;
+  return false;
 }
 
 function call(dp: LbDataplane, s: PlanStep): Promise<void> {
@@ -78,7 +99,8 @@ function call(dp: LbDataplane, s: PlanStep): Promise<void> {
  * applyPlan runs the steps in order. A negative retval is not retried: the step is recorded and the rest
  * of that VIP's steps are skipped (they would fail on the same cause). Timeouts and disconnects are
  * retried with doubling sleeps whose total stays below the API timeout; a disconnect that outlasts them,
- * or the deadline, ends the pass. Every accepted step is recorded in `record`.
+ * the deadline, or `shouldAbort`, ends the pass. A retried add that finds its object there (or a delete
+ * that finds it gone) counts as done. Every accepted step is recorded in `record`.
  */
 export async function applyPlan(
   steps: readonly PlanStep[],
@@ -97,8 +119,9 @@ export async function applyPlan(
       outcomes.push({ step, status: 'skipped', attempts: 0, error: undefined });
       continue;
     }
-    if (opts.now() >= opts.deadline) {
-      aborted = 'the sync pass reached its deadline';
+    const stop = opts.now() >= opts.deadline ? 'the sync pass reached its deadline' : opts.shouldAbort?.();
+    if (stop !== undefined) {
+      aborted = stop;
       unfinished.add(vk);
       outcomes.push({ step, status: 'skipped', attempts: 0, error: undefined });
       continue;
@@ -116,8 +139,16 @@ export async function applyPlan(
         break;
       } catch (e) {
         const err = toStepError(e);
+        if (landedEarlier(step, err, attempts)) {
+          record.apply(step);
+          outcome = { step, status: 'ok', attempts, error: undefined };
+          break;
+        }
         const canRetry =
-          isTransient(err) && slept + backoff < opts.apiTimeoutMs && opts.now() + backoff < opts.deadline;
+          isTransient(err) &&
+          slept + backoff < opts.apiTimeoutMs &&
+          opts.now() + backoff < opts.deadline &&
+          opts.shouldAbort?.() === undefined;
         if (canRetry) {
           await opts.sleep(backoff);
           slept += backoff;

@@ -118,6 +118,12 @@ export function computeFrontendWeights(
         } else {
           reason = `${paused}up in pool ${r.pool}, which is not active (${fe.pools[active]?.name} is): drained gracefully`;
         }
+        // An operator's `set weight 0 --flush` flushes whichever branch zeroed the weight: it may be the
+        // very override that drained the pool and made it inactive.
+        if (r.override?.weight === 0 && r.override.flush && !flush) {
+          flush = true;
+          reason += '; weight overridden to 0 with flush';
+        }
         break;
       case 'down':
         flush = fe.flushOnDown;

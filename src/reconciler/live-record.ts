@@ -95,6 +95,21 @@ export class LiveRecord {
     return { vips };
   }
 
+  /** snapshotOf copies only the given VIPs (those that are live). */
+  snapshotOf(keys: Iterable<string>): LbLiveState {
+    const vips = new Map<string, LbVipState>();
+    for (const k of keys) {
+      const v = this.#vips.get(k);
+      if (v) vips.set(k, { ...v, ases: new Map(v.ases) });
+    }
+    return { vips };
+  }
+
+  /** keys lists the live VIPs. */
+  keys(): IterableIterator<string> {
+    return this.#vips.keys();
+  }
+
   /** vip gives one VIP's live state. */
   vip(key: string): LbVipState | undefined {
     const v = this.#vips.get(key);

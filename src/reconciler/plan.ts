@@ -49,6 +49,18 @@ function createSteps(d: DesiredVip): PlanStep[] {
   return steps;
 }
 
+/** inSync: same AS set with the same weights (equal sizes and every desired AS live make equal sets). */
+function inSync(desired: DesiredVip, live: LbVipState): boolean {
+  if (desired.ases.size !== live.ases.size) return false;
+  for (const d of desired.ases.values()) {
+    const l = live.ases.get(d.address.text);
+    if (l?.weight !== d.weight) return false;
+    // An AS drained without a flush that is now due one is not in sync (see planVip).
+    if (d.weight === 0 && d.flush && l.drained === true) return false;
+  }
+  return true;
+}
+
 /**
  * planVip plans one VIP, make-before-break: create, add ASs and raise weights, lower weights (flushing
  * where due), delete ASs. Within each phase ASs go in numeric order, IPv4 before IPv6.
@@ -65,6 +77,8 @@ export function planVip(
   if (recreateReason(desired, live) !== undefined) {
     return [{ kind: 'vip-del', vip: live.key, reason: 'recreate' }, ...createSteps(desired)];
   }
+  // The common case, a VIP in sync, costs one lookup per desired AS and allocates nothing.
+  if (inSync(desired, live)) return [];
   const raise: { address: IpAddress; step: PlanStep }[] = [];
   const lower: { address: IpAddress; step: PlanStep }[] = [];
   const remove: { address: IpAddress; step: PlanStep }[] = [];
@@ -129,13 +143,24 @@ export function planAll(
   opts: PlanOptions,
   scope?: ReadonlySet<string>,
 ): PlanStep[] {
-  const inScope = (k: string) => scope === undefined || scope.has(k);
-  const known = [...desired.entries()]
-    .filter(([k]) => inScope(k))
-    .sort((a, b) => compareVipKey(a[1].key, b[1].key));
-  const unknown = [...live.vips.entries()]
-    .filter(([k]) => !desired.has(k) && inScope(k))
-    .sort((a, b) => compareVipKey(a[1].key, b[1].key));
+  const known: [string, DesiredVip][] = [];
+  const unknown: [string, LbVipState][] = [];
+  if (scope === undefined) {
+    for (const e of desired) known.push(e);
+    for (const e of live.vips) if (!desired.has(e[0])) unknown.push(e);
+  } else {
+    // A per-VIP pass looks only at its own keys, whatever the size of the config.
+    for (const k of scope) {
+      const d = desired.get(k);
+      if (d) known.push([k, d]);
+      else {
+        const l = live.vips.get(k);
+        if (l) unknown.push([k, l]);
+      }
+    }
+  }
+  known.sort((a, b) => compareVipKey(a[1].key, b[1].key));
+  unknown.sort((a, b) => compareVipKey(a[1].key, b[1].key));
   const steps: PlanStep[] = [];
   for (const [k, d] of known) steps.push(...planVip(d, live.vips.get(k), opts));
   for (const [, l] of unknown) steps.push(...planVip(undefined, l, opts));

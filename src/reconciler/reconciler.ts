@@ -1,17 +1,19 @@
 // The reconciler worker: one loop draining dirty VIPs into VPP, with full syncs, warmup and drift repair.
 import type { LbDataplane } from '../dataplane/lb-dataplane.js';
+import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 import { addressEquals } from '../model/address.js';
 import type { DesiredModel } from '../model/desired.js';
 import type { HealthSnapshot } from '../model/health.js';
-import type { LbConf } from '../model/lb-state.js';
+import type { DesiredVip, LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { MaglevError } from '../util/errors.js';
 import { type ApplyReport, applyPlan, type StepOutcome } from './apply.js';
-import { buildDesiredLb, type DesiredLb } from './desired-vips.js';
+import { buildDesiredVip, type DesiredLb, flushOnDeleteOf } from './desired-vips.js';
 import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
 import { LiveRecord } from './live-record.js';
 import { describeStep, type PlanStep, planAll } from './plan.js';
+import { previewByVip, type VipPlanPreview } from './plan-preview.js';
 import { Warmup, type WarmupPhase } from './warmup.js';
 
 export type SyncTrigger =
@@ -25,8 +27,43 @@ export type SyncTrigger =
   | 'warmup'
   | 'retry';
 
+/** The trigger names docs/logging.md documents for lb-sync and lb-sync-error. */
+function triggerName(t: SyncTrigger): string {
+  switch (t) {
+    case 'vpp-connect':
+      return 'connect';
+    case 'sync':
+      return 'manual';
+    case 'transition':
+    case 'operator':
+    case 'retry':
+      return 'dirty';
+    default:
+      return t;
+  }
+}
+
+/** The lb API message each plan step is made with. */
+function stepCall(s: PlanStep): string {
+  return s.kind === 'vip-add' || s.kind === 'vip-del'
+    ? 'lb_add_del_vip_v2'
+    : s.kind === 'as-weight'
+      ? 'lb_as_set_weight'
+      : 'lb_add_del_as_v2';
+}
+
 /** After a transient failure, unfinished VIPs are tried again after this delay. */
 export const RETRY_DELAY_MS = 1000;
+
+/** A one-shot timer: calls `fn` after `ms`, returns its cancel function. Injectable for tests. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+const defaultSetTimer: SetTimer = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  // The reconciler's timers never keep the process alive on their own.
+  t.unref();
+  return () => clearTimeout(t);
+};
 
 export interface PassInfo {
   readonly trigger: SyncTrigger;
@@ -34,6 +71,16 @@ export interface PassInfo {
   readonly report: ApplyReport | undefined;
   readonly durationMs: number;
   readonly error: string | undefined;
+}
+
+/** What `show plan` shows: the calls of a full sync now, and per VIP its calls and buckets moved. */
+export interface PlanPreview {
+  readonly steps: readonly PlanStep[];
+  readonly lines: readonly string[];
+  readonly vips: readonly VipPlanPreview[];
+  readonly warmup: WarmupPhase;
+  /** True when live state was dumped for this preview; false when it is the daemon's record. */
+  readonly fresh: boolean;
 }
 
 export interface ReconcilerOptions {
@@ -44,6 +91,8 @@ export interface ReconcilerOptions {
   /** Monotonic milliseconds; injectable for tests. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Timers for warmup, sync-interval and retries; default setTimeout (unref'd). Use with `now`. */
+  readonly setTimer?: SetTimer;
   /** A pass stops starting calls after this long; default 20 × api-timeout. */
   readonly passDeadlineMs?: number;
   readonly onPass?: (p: PassInfo) => void;
@@ -65,13 +114,20 @@ export class Reconciler {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #setTimer: SetTimer;
   readonly #passDeadlineMs: number | undefined;
   readonly #onPass: ((p: PassInfo) => void) | undefined;
   readonly #onStep: ((o: StepOutcome) => void) | undefined;
   #model: DesiredModel;
   #health: HealthSnapshot;
   readonly #overrides = new Map<string, WeightOverride>();
-  #desiredCache: DesiredLb | undefined;
+  /** Desired VIPs by vipKeyString and weights by frontend: rebuilt on reload, per frontend on events. */
+  readonly #desiredVips = new Map<string, DesiredVip>();
+  readonly #weights = new Map<string, FrontendWeights>();
+  readonly #desired: DesiredLb = { vips: this.#desiredVips, weights: this.#weights };
+  /** Backend name → the frontends listing it, so a transition recomputes only those. */
+  readonly #frontendsOf = new Map<string, string[]>();
+  #flushOnDelete: ReadonlySet<string> = new Set();
   readonly #record = new LiveRecord();
   readonly #dirty = new Set<string>();
   /** VIPs waiting for the retry timer after a transient failure. */
@@ -81,11 +137,15 @@ export class Reconciler {
   #running: Promise<void> | undefined;
   #connected = false;
   #everConnected = false;
+  /** Bumped on every connect and disconnect: a pass made for an older connection stops. */
+  #epoch = 0;
   #liveConf: LbConf | undefined;
+  /** VPP refused our lb_conf: only the next full sync tries again, so per-VIP passes are not held up. */
+  #confRefused = false;
   #warmup: Warmup;
-  #warmupTimer: NodeJS.Timeout | undefined;
-  #intervalTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
+  #warmupTimer: (() => void) | undefined;
+  #intervalTimer: (() => void) | undefined;
+  #retryTimer: (() => void) | undefined;
   #stopped = false;
   #lastPass: PassInfo | undefined;
 
@@ -94,11 +154,13 @@ export class Reconciler {
     this.#log = opts.logger;
     this.#now = opts.now ?? (() => performance.now());
     this.#sleep = opts.sleep ?? defaultSleep;
+    this.#setTimer = opts.setTimer ?? defaultSetTimer;
     this.#passDeadlineMs = opts.passDeadlineMs;
     this.#onPass = opts.onPass;
     this.#onStep = opts.onStep;
     this.#model = opts.model;
     this.#health = opts.health;
+    this.#recomputeAll();
     const lb = this.#model.vpp.lb;
     this.#warmup = new Warmup(this.#now(), lb.startupMinDelayMs, lb.startupMaxDelayMs);
     this.#armWarmupTimer();
@@ -119,21 +181,37 @@ export class Reconciler {
         ?.members.some((m) => m.backend === be);
       if (!still) this.#overrides.delete(k);
     }
-    this.#recompute();
+    this.#recomputeAll();
     if (intervalChanged) this.#armIntervalTimer();
     this.requestSync('reload');
   }
 
-  /** setHealth takes a new snapshot; the VIPs of frontends using `changed` backends (all when omitted) go dirty. */
+  /**
+   * setHealth takes a new snapshot. `changed` must name every backend whose state differs from the
+   * previous snapshot: only their frontends are recomputed and go dirty (the cost of a transition is its
+   * frontends', not the config's). Without `changed`, everything is recomputed and goes dirty.
+   */
   setHealth(snapshot: HealthSnapshot, changed?: Iterable<string>): void {
+    const previous = this.#health;
     this.#health = snapshot;
-    this.#recompute();
-    const names = changed ? new Set(changed) : undefined;
-    for (const fe of this.#model.frontends.values()) {
-      if (!names || fe.pools.some((p) => p.members.some((m) => names.has(m.backend)))) {
-        this.#dirty.add(vipKeyString(fe.vip));
-      }
+    if (changed === undefined) {
+      this.#recomputeAll();
+      for (const k of this.#desiredVips.keys()) this.#dirty.add(k);
+      this.#kick();
+      return;
     }
+    const frontends = new Set<string>();
+    let removedChanged = false;
+    for (const name of changed) {
+      for (const fe of this.#frontendsOf.get(name) ?? []) frontends.add(fe);
+      if (
+        snapshot.backends.get(name)?.state === 'removed' ||
+        previous.backends.get(name)?.state === 'removed'
+      )
+        removedChanged = true;
+    }
+    if (removedChanged) this.#setFlushOnDelete(flushOnDeleteOf(snapshot));
+    for (const fe of frontends) this.#recomputeFrontend(fe);
     this.#kick();
   }
 
@@ -155,8 +233,7 @@ export class Reconciler {
     const k = overrideKey(frontend, pool, backend);
     if (override) this.#overrides.set(k, override);
     else this.#overrides.delete(k);
-    this.#recompute();
-    this.#dirty.add(vipKeyString(fe.vip));
+    this.#recomputeFrontend(frontend);
     this.#kick();
   }
 
@@ -175,18 +252,29 @@ export class Reconciler {
   /** vppConnected: read lb conf and take a full sync. A reconnect ends warmup: VPP's state may be gone. */
   vppConnected(): void {
     this.#connected = true;
+    this.#epoch++;
     this.#record.reset();
     this.#liveConf = undefined;
+    this.#confRefused = false;
     if (this.#everConnected && this.#warmup.end('VPP reconnected')) {
-      this.#log.info({ event: 'warmup-done', reason: 'VPP reconnected' }, 'warmup ended: VPP reconnected');
+      this.#warmupTimer?.();
+      this.#warmupTimer = undefined;
+      logEvent(
+        this.#log,
+        'warmup-done',
+        { durationMs: Math.round(this.#now() - this.#warmup.startedAt), reason: 'vpp-reconnected' },
+        { msg: 'warmup ended: VPP reconnected, reprogramming at once' },
+      );
     }
     this.#everConnected = true;
     this.#full = 'vpp-connect';
     this.#kick();
   }
 
+  /** vppDisconnected: VPP's state is unknown until the next connect; a pass in flight stops at its next call. */
   vppDisconnected(): void {
     this.#connected = false;
+    this.#epoch++;
     this.#record.reset();
     this.#liveConf = undefined;
   }
@@ -194,7 +282,8 @@ export class Reconciler {
   /** stop cancels timers and waits (bounded by the caller) for the pass in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of [this.#warmupTimer, this.#intervalTimer, this.#retryTimer]) if (t) clearTimeout(t);
+    for (const cancel of [this.#warmupTimer, this.#intervalTimer, this.#retryTimer]) cancel?.();
+    this.#warmupTimer = this.#intervalTimer = this.#retryTimer = undefined;
     await this.#running;
   }
 
@@ -239,22 +328,42 @@ export class Reconciler {
     if (phase === 'done') return true;
     if (phase === 'holding') return false;
     const w = this.#desired.weights.get(frontend);
-    return w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+    return w?.members.every((m) => m.weighting !== 'unknown') ?? false;
   }
 
   /**
-   * previewPlan: the calls a full sync would make now, without making them. With `fresh` (and a
-   * connection) live state is dumped first (a read, allowed even during warmup).
+   * previewPlan: the calls a full sync would make now, without making them, and per VIP the buckets
+   * they move. With `fresh` (and a connection) live state is dumped first (a read, allowed even during
+   * warmup); if the dump fails, the plan is made against the daemon's record and `fresh` is false.
    */
-  async previewPlan(fresh: boolean): Promise<{ steps: PlanStep[]; lines: string[]; warmup: WarmupPhase }> {
-    if (fresh && this.#connected) this.#record.replaceAll(await this.#dp.dump());
-    const steps = planAll(
-      this.#desired.vips,
-      this.#record.snapshot(),
-      this.#planOptions(),
-      this.#scope(false),
+  async previewPlan(fresh: boolean): Promise<PlanPreview> {
+    let dumped = false;
+    if (fresh && this.#connected) {
+      const epoch = this.#epoch;
+      try {
+        const dump = await this.#dp.dump();
+        if (epoch === this.#epoch) {
+          this.#record.replaceAll(dump);
+          dumped = true;
+        }
+      } catch (e) {
+        this.#log.debug({ err: e instanceof Error ? e.message : String(e) }, 'plan preview: dump failed');
+      }
+    }
+    const live = this.#record.snapshot();
+    const steps = planAll(this.#desired.vips, live, this.#planOptions(), this.#scope(false));
+    const vips = previewByVip(
+      steps,
+      (k) => live.vips.get(k),
+      (k) => this.#desired.vips.get(k)?.frontend,
     );
-    return { steps, lines: steps.map(describeStep), warmup: this.#warmup.phase(this.#now()) };
+    return {
+      steps,
+      lines: steps.map(describeStep),
+      vips,
+      warmup: this.#warmup.phase(this.#now()),
+      fresh: dumped,
+    };
   }
 
   /** liveState: the daemon's record of VPP (last dump plus what it applied since). */
@@ -264,50 +373,87 @@ export class Reconciler {
 
   // ---- the worker ----
 
-  /** #recompute: inputs changed. The desired state is rebuilt lazily, once per pass, however many events came. */
-  #recompute(): void {
-    this.#desiredCache = undefined;
+  /** #recomputeAll rebuilds every frontend's weights and VIP and the backend index (reload, start). */
+  #recomputeAll(): void {
+    this.#desiredVips.clear();
+    this.#weights.clear();
+    this.#frontendsOf.clear();
+    this.#flushOnDelete = flushOnDeleteOf(this.#health);
+    for (const fe of this.#model.frontends.values()) {
+      const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+      this.#desiredVips.set(vipKeyString(fe.vip), d.vip);
+      this.#weights.set(fe.name, d.weights);
+      for (const p of fe.pools) {
+        for (const m of p.members) {
+          const list = this.#frontendsOf.get(m.backend);
+          if (!list) this.#frontendsOf.set(m.backend, [fe.name]);
+          else if (!list.includes(fe.name)) list.push(fe.name);
+        }
+      }
+    }
   }
 
-  get #desired(): DesiredLb {
-    if (this.#desiredCache === undefined) {
-      this.#desiredCache = buildDesiredLb(this.#model, this.#health, this.#overrides);
-    }
-    return this.#desiredCache;
+  /** #recomputeFrontend rebuilds one frontend's weights and VIP and marks the VIP dirty. */
+  #recomputeFrontend(name: string): void {
+    const fe = this.#model.frontends.get(name);
+    if (!fe) return;
+    const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+    const k = vipKeyString(fe.vip);
+    this.#desiredVips.set(k, d.vip);
+    this.#weights.set(name, d.weights);
+    this.#dirty.add(k);
+  }
+
+  /** #setFlushOnDelete swaps the set every desired VIP shares (only when a removed backend changed). */
+  #setFlushOnDelete(set: ReadonlySet<string>): void {
+    this.#flushOnDelete = set;
+    for (const [k, v] of this.#desiredVips) this.#desiredVips.set(k, { ...v, flushOnDelete: set });
   }
 
   #planOptions() {
     return { removeUnknownVips: this.#model.vpp.lb.removeUnknownVips };
   }
 
-  /** #scope: VIP keys that may be programmed now; with `mark`, newly released frontends are logged. */
-  #scope(mark: boolean): Set<string> {
+  /**
+   * #scope: the VIP keys (of `keys`, or of all) that may be programmed now; with `mark`, newly released
+   * frontends are logged. Once warmup is done this is every key, without looking at the weights.
+   */
+  #scope(mark: boolean, keys?: ReadonlySet<string>): Set<string> {
     const now = this.#now();
+    if (this.#warmup.phase(now) === 'done') {
+      if (keys) return new Set(keys);
+      const all = new Set(this.#desiredVips.keys());
+      for (const k of this.#record.keys()) all.add(k);
+      return all;
+    }
     const scope = new Set<string>();
-    for (const [k, d] of this.#desired.vips) {
-      const w = this.#desired.weights.get(d.frontend);
-      const allKnown = w !== undefined && w.members.every((m) => m.weighting !== 'unknown');
+    for (const k of keys ?? this.#desiredVips.keys()) {
+      const d = this.#desiredVips.get(k);
+      if (!d) continue;
+      const w = this.#weights.get(d.frontend);
+      const allKnown = w?.members.every((m) => m.weighting !== 'unknown') ?? false;
       const r = mark
         ? this.#warmup.isReleased(d.frontend, allKnown, now)
         : { released: this.isFrontendReleased(d.frontend), newly: false };
       if (r.newly) {
-        this.#log.info(
-          { event: 'warmup-release', frontend: d.frontend },
-          `frontend ${d.frontend} released from warmup`,
+        logEvent(
+          this.#log,
+          'warmup-release',
+          { frontend: d.frontend, vip: k, reason: 'all-known' },
+          { msg: `frontend ${d.frontend} released from warmup: every backend's health is known` },
         );
       }
       if (r.released) scope.add(k);
       else if (mark) {
-        this.#log.debug(
-          { event: 'warmup-suppressed', frontend: d.frontend, reason: 'a backend is still unknown' },
-          `warmup: holding ${d.frontend}`,
+        logEvent(
+          this.#log,
+          'warmup-suppressed',
+          { frontend: d.frontend, vip: k, reason: 'backend-unknown' },
+          { msg: `warmup: holding ${d.frontend} while a backend's health is unknown` },
         );
       }
     }
-    // VIPs no frontend defines are touched only once warmup is over.
-    if (this.#warmup.phase(now) === 'done') {
-      for (const k of this.#record.snapshot().vips.keys()) if (!this.#desired.vips.has(k)) scope.add(k);
-    }
+    // VIPs no frontend defines are touched only once warmup is over (above).
     return scope;
   }
 
@@ -331,9 +477,11 @@ export class Reconciler {
     await Promise.resolve();
     while (!this.#stopped && this.#connected && (this.#full !== undefined || this.#dirty.size > 0)) {
       if (!this.#warmup.canWrite(this.#now())) {
-        this.#log.debug(
-          { event: 'warmup-suppressed', reason: 'startup-min-delay not reached', dirty: this.#dirty.size },
-          'warmup: not writing to VPP yet',
+        logEvent(
+          this.#log,
+          'warmup-suppressed',
+          { reason: 'startup-min-delay', dirty: this.#dirty.size },
+          { msg: 'warmup: writing nothing to VPP before startup-min-delay' },
         );
         return;
       }
@@ -353,26 +501,45 @@ export class Reconciler {
   async #pass(trigger: SyncTrigger, keys: Set<string> | undefined): Promise<void> {
     const t0 = this.#now();
     const full = keys === undefined;
+    const epoch = this.#epoch;
+    const stale = () =>
+      this.#stopped
+        ? 'the reconciler stopped'
+        : this.#epoch !== epoch
+          ? 'the VPP connection changed'
+          : undefined;
     let report: ApplyReport | undefined;
     let error: string | undefined;
     try {
-      if (full) this.#record.replaceAll(await this.#dp.dump());
-      await this.#syncConf();
-      const scope = this.#scope(true);
-      const effective = keys ? new Set([...keys].filter((k) => scope.has(k))) : scope;
-      const steps = planAll(this.#desired.vips, this.#record.snapshot(), this.#planOptions(), effective);
+      if (full) {
+        const dump = await this.#dp.dump();
+        const why = stale();
+        if (why !== undefined) throw new MaglevError('ERR_VPP_DISCONNECTED', `dump discarded: ${why}`);
+        this.#record.replaceAll(dump);
+      }
+      await this.#syncConf(full);
+      const scope = this.#scope(true, keys);
+      // A per-VIP pass copies only its VIPs' live state: a transition costs its VIP, not the config.
+      const live = keys ? this.#record.snapshotOf(scope) : this.#record.snapshot();
+      const steps = planAll(this.#desiredVips, live, this.#planOptions(), scope);
       const apiTimeoutMs = this.#model.vpp.apiTimeoutMs;
       report = await applyPlan(steps, this.#dp, this.#record, {
         apiTimeoutMs,
         deadline: this.#now() + (this.#passDeadlineMs ?? 20 * apiTimeoutMs),
         now: this.#now,
         sleep: this.#sleep,
-        onStep: (o) => this.#logStep(o),
+        onStep: (o) => this.#logStep(o, trigger),
+        shouldAbort: stale,
       });
       if (report.unfinishedVips.size > 0) this.#scheduleRetry(report.unfinishedVips);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
-      this.#log.warn({ event: 'lb-sync-error', trigger, err: error }, `lb sync failed: ${error}`);
+      logEvent(
+        this.#log,
+        'lb-sync-error',
+        { trigger: triggerName(trigger), error, full },
+        { msg: `lb sync failed: ${error}` },
+      );
       if (full) this.#retryFull = true;
       this.#scheduleRetry(keys ?? new Set());
     }
@@ -380,50 +547,68 @@ export class Reconciler {
     const info: PassInfo = { trigger, full, report, durationMs, error };
     this.#lastPass = info;
     if (report && (report.applied > 0 || report.failed > 0 || full)) {
-      this.#log.info(
+      const vips = new Set(report.outcomes.map((o) => vipKeyString(o.step.vip))).size;
+      logEvent(
+        this.#log,
+        'lb-sync',
         {
-          event: 'lb-sync',
-          trigger,
+          trigger: triggerName(trigger),
           full,
+          vips,
           calls: report.applied + report.failed,
           failed: report.failed,
-          duration: Math.round(durationMs),
-          aborted: report.aborted,
+          durationMs: Math.round(durationMs * 10) / 10,
+          ...(report.aborted !== undefined ? { aborted: report.aborted } : {}),
         },
-        `lb sync (${trigger}): ${report.applied + report.failed} calls, ${report.failed} failed`,
+        {
+          // A pass cut short is worth a warn: VIPs are left for the retry.
+          level: report.aborted !== undefined ? 'warn' : 'info',
+          msg: `lb sync (${triggerName(trigger)}): ${report.applied + report.failed} calls, ${report.failed} failed${
+            report.aborted !== undefined ? `; stopped: ${report.aborted}` : ''
+          }`,
+        },
       );
     }
     this.#onPass?.(info);
   }
 
-  #logStep(o: StepOutcome): void {
+  #logStep(o: StepOutcome, trigger: SyncTrigger): void {
     const s = o.step;
+    const vip = vipKeyString(s.vip);
     const fields = {
-      vip: vipKeyString(s.vip),
-      call: s.kind,
-      as: 'address' in s ? s.address.text : undefined,
-      weight: 'weight' in s ? s.weight : undefined,
-      flush: 'flush' in s ? s.flush : undefined,
+      vip,
+      call: stepCall(s),
+      frontend: this.#desiredVips.get(vip)?.frontend,
+      ...('address' in s ? { as: s.address.text } : {}),
+      ...('weight' in s ? { weight: s.weight } : {}),
+      ...('flush' in s ? { flush: s.flush } : {}),
     };
     if (o.status === 'ok') {
-      this.#log.info({ event: 'lb-change', ...fields }, describeStep(s));
+      logEvent(this.#log, 'lb-change', fields, { msg: describeStep(s) });
     } else if (o.status === 'failed') {
-      this.#log.warn(
+      logEvent(
+        this.#log,
+        'lb-sync-error',
         {
-          event: 'lb-sync-error',
           ...fields,
+          trigger: triggerName(trigger),
+          error: o.error?.message ?? 'unknown error',
           code: o.error?.code,
           retval: o.error?.retval,
           retvalName: o.error?.retvalName,
         },
-        `${describeStep(s)} failed: ${o.error?.message}`,
+        { msg: `${describeStep(s)} failed: ${o.error?.message}` },
       );
     }
     this.#onStep?.(o);
   }
 
-  /** #syncConf reads lb conf once per connection and writes it only when it differs (spec §6). */
-  async #syncConf(): Promise<void> {
+  /**
+   * #syncConf reads lb conf once per connection and writes it only when it differs (spec §6). A refusal
+   * is logged and left to the next full sync: the VIPs still get programmed. Transient errors throw.
+   */
+  async #syncConf(full: boolean): Promise<void> {
+    if (this.#confRefused && !full) return;
     if (!this.#liveConf) this.#liveConf = await this.#dp.getConf();
     const live = this.#liveConf;
     const lb = this.#model.vpp.lb;
@@ -438,19 +623,44 @@ export class Reconciler {
       addressEquals(want.ipv6SrcAddress, live.ipv6SrcAddress) &&
       want.stickyBucketsPerCore === live.stickyBucketsPerCore &&
       want.flowTimeoutS === live.flowTimeoutS;
-    if (same) return;
-    await this.#dp.setConf(want);
+    if (same) {
+      this.#confRefused = false;
+      return;
+    }
+    try {
+      await this.#dp.setConf(want);
+    } catch (e) {
+      const o = e as { code?: unknown; retval?: unknown; retvalName?: unknown; message?: unknown };
+      if (o.code !== 'ERR_VPP_RETVAL') throw e;
+      this.#confRefused = true;
+      logEvent(
+        this.#log,
+        'lb-sync-error',
+        {
+          trigger: full ? 'full' : 'dirty',
+          call: 'lb_conf',
+          error: String(o.message),
+          retval: o.retval,
+          retvalName: o.retvalName,
+        },
+        { msg: `lb_conf refused: ${String(o.message)}; the next full sync tries again` },
+      );
+      return;
+    }
+    this.#confRefused = false;
     this.#liveConf = want;
-    this.#log.info(
+    logEvent(
+      this.#log,
+      'lb-change',
       {
-        event: 'lb-change',
+        vip: '',
         call: 'lb_conf',
         ipv4Src: want.ipv4SrcAddress.text,
         ipv6Src: want.ipv6SrcAddress.text,
-        stickyBuckets: want.stickyBucketsPerCore,
+        stickyBucketsPerCore: want.stickyBucketsPerCore,
         flowTimeout: want.flowTimeoutS,
       },
-      'lb_conf written',
+      { msg: 'lb_conf written (it differed from the configuration)' },
     );
   }
 
@@ -458,7 +668,7 @@ export class Reconciler {
   #scheduleRetry(keys: ReadonlySet<string>): void {
     for (const k of keys) this.#retry.add(k);
     if (this.#retryTimer || this.#stopped) return;
-    this.#retryTimer = setTimeout(() => {
+    this.#retryTimer = this.#setTimer(() => {
       this.#retryTimer = undefined;
       for (const k of this.#retry) this.#dirty.add(k);
       this.#retry.clear();
@@ -466,33 +676,52 @@ export class Reconciler {
       this.#retryFull = false;
       this.#kick();
     }, RETRY_DELAY_MS);
-    this.#retryTimer.unref();
   }
 
   #armWarmupTimer(): void {
-    if (this.#warmupTimer) clearTimeout(this.#warmupTimer);
+    this.#warmupTimer?.();
+    this.#warmupTimer = undefined;
     const next = this.#warmup.nextChange(this.#now());
     if (next === undefined) return;
-    this.#warmupTimer = setTimeout(
+    this.#warmupTimer = this.#setTimer(
       () => {
         this.#warmupTimer = undefined;
-        const phase = this.#warmup.phase(this.#now());
-        if (phase === 'done')
-          this.#log.info({ event: 'warmup-done', reason: 'startup-max-delay' }, 'warmup done');
+        const now = this.#now();
+        if (this.#warmup.phase(now) === 'done') {
+          for (const [k, d] of this.#desiredVips) {
+            if (this.#warmup.wasReleased(d.frontend)) continue;
+            logEvent(
+              this.#log,
+              'warmup-release',
+              { frontend: d.frontend, vip: k, reason: 'max-delay' },
+              { msg: `frontend ${d.frontend} released from warmup: startup-max-delay passed` },
+            );
+          }
+          logEvent(
+            this.#log,
+            'warmup-done',
+            { durationMs: Math.round(now - this.#warmup.startedAt), reason: 'startup-max-delay' },
+            { msg: 'warmup done: startup-max-delay passed' },
+          );
+        }
         this.#full = this.#full ?? 'warmup';
         this.#armWarmupTimer();
         this.#kick();
       },
       Math.max(0, next - this.#now()),
     );
-    this.#warmupTimer.unref();
   }
 
+  /** #armIntervalTimer re-arms a one-shot timer per period, so a changed sync-interval applies at once. */
   #armIntervalTimer(): void {
-    if (this.#intervalTimer) clearInterval(this.#intervalTimer);
+    this.#intervalTimer?.();
+    this.#intervalTimer = undefined;
     const ms = this.#model.vpp.lb.syncIntervalMs;
-    if (ms <= 0) return;
-    this.#intervalTimer = setInterval(() => this.requestSync('interval'), ms);
-    this.#intervalTimer.unref();
+    if (ms <= 0 || this.#stopped) return;
+    this.#intervalTimer = this.#setTimer(() => {
+      this.#intervalTimer = undefined;
+      this.#armIntervalTimer();
+      this.requestSync('interval');
+    }, ms);
   }
 }

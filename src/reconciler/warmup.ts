@@ -21,6 +21,16 @@ export class Warmup {
     if (minMs === 0 && maxMs === 0) this.#ended = 'warmup disabled (both delays are 0)';
   }
 
+  /** When the daemon started (by the reconciler's clock). */
+  get startedAt(): number {
+    return this.#start;
+  }
+
+  /** wasReleased: was this frontend released one by one (all its backends known) before warmup ended? */
+  wasReleased(frontend: string): boolean {
+    return this.#released.has(frontend);
+  }
+
   phase(now: number): WarmupPhase {
     if (this.#ended !== undefined || now >= this.#start + this.#maxMs) return 'done';
     return now < this.#start + this.#minMs ? 'holding' : 'releasing';

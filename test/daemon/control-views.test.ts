@@ -161,7 +161,7 @@ describe('control views', () => {
       from: 'up',
       to: 'down',
     });
-    const before = r.weights;
+    const before = new Map(r.weights); // weights is a live view: keep a copy of the old values
     r.setHealth(buildHealth(model, { a: 'down', b: 'down', c: 'down' }));
     expect(frontendEvents(before, r.weights, model, NOW)).toMatchObject([
       { type: 'frontend', frontend: 'web', from: 'up', to: 'down', activePool: null },

@@ -1,6 +1,6 @@
 // The reconciler worker on fake timers: warmup, failover, coalescing, drift repair, reconnect, refusals.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/log/logger.js';
+import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { parseAddress } from '../../src/model/address.js';
 import type { DesiredModel } from '../../src/model/desired.js';
 import { type PassInfo, Reconciler } from '../../src/reconciler/reconciler.js';
@@ -241,5 +241,50 @@ describe('reconciler', () => {
     );
     expect(() => r.setOverride('web', 'primary', 'a', { weight: 101, flush: false })).toThrow(/0..100/);
     expect(r.overrides.size).toBe(0);
+  });
+});
+
+describe('reconciler logs', () => {
+  it('writes the documented events: lb-change per call, lb-sync per pass, lb-sync-error for a refusal', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    });
+    const m = model();
+    dp = new FakeDataplane();
+    dp.refuse.set('vip-add 192.0.2.2/32', [-81, 'VALUE_EXIST']);
+    const r = new Reconciler({
+      dataplane: dp,
+      logger,
+      model: m,
+      health: buildHealth(m, allUp),
+      now: () => Date.now(),
+    });
+    r.vppConnected();
+    await r.whenIdle();
+    const byEvent = (e: string) => lines.filter((l) => l.event === e);
+    expect(byEvent('lb-change').find((l) => l.as === '10.0.0.2')).toMatchObject({
+      level: 'info',
+      vip: '192.0.2.1/32 tcp:80',
+      call: 'lb_add_del_as_v2',
+      frontend: 'web',
+      as: '10.0.0.2',
+      weight: 50,
+    });
+    expect(byEvent('lb-sync-error')).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        trigger: 'connect',
+        vip: '192.0.2.2/32 udp:53',
+        call: 'lb_add_del_vip_v2',
+        retval: -81,
+        retvalName: 'VALUE_EXIST',
+      }),
+    ]);
+    expect(byEvent('lb-sync')).toEqual([
+      expect.objectContaining({ level: 'info', trigger: 'connect', calls: 5, failed: 1, vips: 2 }),
+    ]);
+    await r.stop();
   });
 });

@@ -23,6 +23,7 @@ import type {
 } from '../control/protocol.js';
 import { ControlServer } from '../control/server.js';
 import { type BinaryApiCaller, LB_REQUIRED_MESSAGES, VppLbDataplane } from '../dataplane/vpp-lb-dataplane.js';
+import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredModel } from '../model/desired.js';
 import type { LbConf } from '../model/lb-state.js';
@@ -207,7 +208,7 @@ export class Daemon implements ControlTarget {
     if (opts.vppApi === 'sim') {
       sim = await startSimVpp(log);
       apiSocket = sim.path;
-      log.info({ event: 'starting', vppApi: 'sim', path: sim.path }, 'using the built-in lb simulator');
+      log.info({ vppApi: 'sim', path: sim.path }, 'using the built-in lb simulator');
     }
     const d = new Daemon(opts, apiSocket);
     d.#sim = sim;
@@ -226,12 +227,20 @@ export class Daemon implements ControlTarget {
       if (listen) {
         try {
           d.#metricsServer = await startMetricsServer(d.#metrics.registry, listen, {
-            onError: (err) => log.warn({ event: 'metrics-server-error', err }, 'metrics server error'),
+            onError: (err) =>
+              logEvent(
+                log,
+                'metrics-server-error',
+                { listen: opts.metrics, error: err.message },
+                { level: 'warn' },
+              ),
           });
         } catch (err) {
-          log.warn(
-            { event: 'metrics-server-error', err, listen: opts.metrics },
-            'metrics server could not start',
+          logEvent(
+            log,
+            'metrics-server-error',
+            { listen: opts.metrics, error: err instanceof Error ? err.message : String(err) },
+            { msg: 'metrics server could not start; running without it' },
           );
         }
       }
@@ -250,7 +259,7 @@ export class Daemon implements ControlTarget {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#notifier.stopping();
-    this.#log.info({ event: 'shutdown', reason }, `shutting down: ${reason}`);
+    logEvent(this.#log, 'shutdown', { reason }, { msg: `shutting down: ${reason}` });
     this.#checker.stop();
     this.#watchdog?.stop();
     await withTimeout(this.#reconciler.stop(), SHUTDOWN_BUDGET_MS / 2);
@@ -264,28 +273,21 @@ export class Daemon implements ControlTarget {
 
   // ---- wiring ----
 
-  /** #measured wraps the client so every lb call is timed and counted for metrics and debug logs. */
+  /** #measured wraps the client so every lb call is timed and counted (the client itself logs vpp-api-send/recv). */
   #measured(): BinaryApiCaller {
     const client = this.#client;
     const metrics = this.#metrics;
-    const log = this.#log;
     const observe = async <T>(def: MessageDef, p: () => Promise<T>): Promise<T> => {
       const t0 = performance.now();
-      log.debug({ event: 'vpp-api-send', message: def.name }, `→ ${def.name}`);
       try {
         const r = await p();
         metrics.vppApiRequest(def.name, 'ok', (performance.now() - t0) / 1000);
-        log.debug({ event: 'vpp-api-recv', message: def.name, retval: 0 }, `← ${def.name}`);
         return r;
       } catch (e) {
         const code = (e as { code?: string }).code;
         const result =
           code === 'ERR_VPP_TIMEOUT' ? 'timeout' : code === 'ERR_VPP_DISCONNECTED' ? 'disconnected' : 'error';
         metrics.vppApiRequest(def.name, result, (performance.now() - t0) / 1000);
-        log.debug(
-          { event: 'vpp-api-recv', message: def.name, retval: (e as { retval?: number }).retval, code },
-          `← ${def.name} failed`,
-        );
         throw e;
       }
     };
@@ -309,17 +311,11 @@ export class Daemon implements ControlTarget {
     this.#metrics.backendTransition(ev.name, t.from, t.to);
     const snap = this.#checker.snapshot();
     const h = snap.backends.get(ev.name);
-    this.#log.info(
-      {
-        event: 'backend-transition',
-        backend: ev.name,
-        address: ev.address.text,
-        from: t.from,
-        to: t.to,
-        code: t.code,
-        reason: t.reason,
-      },
-      `backend ${ev.name} (${ev.address.text}) ${t.from} → ${t.to}`,
+    logEvent(
+      this.#log,
+      'backend-transition',
+      { backend: ev.name, address: ev.address.text, from: t.from, to: t.to, code: t.code, reason: t.reason },
+      { msg: `backend ${ev.name} (${ev.address.text}) ${t.from} → ${t.to}` },
     );
     if (h) this.#publish(backendEvent(h, t));
     this.#reconciler.setHealth(snap, [ev.name]);
@@ -337,16 +333,18 @@ export class Daemon implements ControlTarget {
       if (prev === w.state) continue;
       this.#frontendStates.set(fe.name, w.state);
       this.#frontendSince.set(fe.name, Date.now());
-      const fields = {
-        event: 'frontend-transition',
-        frontend: fe.name,
-        vip: vipKeyString(fe.vip),
-        from: prev,
-        to: w.state,
-        activePool: w.activePool,
-      };
-      if (w.state === 'down') this.#log.warn(fields, `frontend ${fe.name} is down: VPP drops its new flows`);
-      else this.#log.info(fields, `frontend ${fe.name} ${prev} → ${w.state}`);
+      const down = w.state === 'down';
+      logEvent(
+        this.#log,
+        'frontend-transition',
+        { frontend: fe.name, vip: vipKeyString(fe.vip), from: prev, to: w.state, activePool: w.activePool },
+        {
+          level: down ? 'warn' : 'info',
+          msg: down
+            ? `frontend ${fe.name} is down: VPP drops its new flows`
+            : `frontend ${fe.name} ${prev} → ${w.state}`,
+        },
+      );
       this.#publish({
         type: 'frontend',
         time: new Date().toISOString(),
@@ -365,29 +363,40 @@ export class Daemon implements ControlTarget {
     this.#vppSince = Date.now();
     if (e.state === 'connected') {
       this.#vppError = null;
-      this.#log.info(
-        { event: 'vpp-connect', reason: e.reason, clientIndex: this.#client.clientIndex },
-        'connected to VPP',
+      logEvent(
+        this.#log,
+        'vpp-connect',
+        { socket: this.#opts.vppApi, reason: e.reason, clientIndex: this.#client.clientIndex },
+        { msg: 'connected to VPP' },
       );
       this.#reconciler.vppConnected();
       void this.#readVppFacts();
     } else if (e.state === 'incompatible') {
       const mismatches = this.#client.incompatibleMessages;
       this.#vppError = `incompatible: ${mismatches.map((m) => `${m.name} (want ${m.expectedCrc}, VPP has ${m.foundCrc ?? 'none'})`).join(', ')}`;
-      this.#log.error(
-        { event: 'vpp-incompatible', mismatches },
-        `VPP lacks messages maglevd needs: refusing to program it; ${this.#vppError}`,
+      logEvent(
+        this.#log,
+        'vpp-incompatible',
+        { socket: this.#opts.vppApi, messages: mismatches.map((m) => m.name), mismatches },
+        { msg: `VPP lacks messages maglevd needs: refusing to program it; ${this.#vppError}` },
       );
       this.#reconciler.vppDisconnected();
     } else if (e.state === 'disconnected' || e.state === 'closed') {
       this.#vppError = e.error?.message ?? e.reason;
+      const fields = { socket: this.#opts.vppApi, reason: e.reason };
       if (this.#stopping) {
         // Our own close at shutdown: nothing is lost and nothing will reconnect.
-        this.#log.info({ event: 'vpp-disconnect', reason: e.reason }, `VPP connection closed: ${e.reason}`);
+        logEvent(this.#log, 'vpp-disconnect', fields, {
+          level: 'info',
+          msg: `VPP connection closed: ${e.reason}`,
+        });
       } else if (e.previous === 'connected' || e.previous === 'incompatible') {
-        this.#log.warn({ event: 'vpp-disconnect', reason: e.reason }, `lost VPP: ${e.reason}; reconnecting`);
+        logEvent(this.#log, 'vpp-disconnect', fields, { msg: `lost VPP: ${e.reason}; reconnecting` });
       } else if (e.state === 'disconnected') {
-        this.#log.debug({ event: 'vpp-disconnect', reason: e.reason }, `VPP not reachable: ${e.reason}`);
+        logEvent(this.#log, 'vpp-disconnect', fields, {
+          level: 'debug',
+          msg: `VPP not reachable: ${e.reason}`,
+        });
       }
       this.#reconciler.vppDisconnected();
     }
@@ -458,9 +467,11 @@ export class Daemon implements ControlTarget {
         const lines = e instanceof ConfigError ? e.issues.map(formatIssue) : errors.map((x) => x.message);
         this.#reloadError = lines[0];
         this.#metrics.configReload('error');
-        this.#log.error(
-          { event: 'config-reload-failed', file, errors: lines },
-          `reload refused: ${errors.length} error(s); the running config stays`,
+        logEvent(
+          this.#log,
+          'config-reload-failed',
+          { path: file, code: 'ERR_CONFIG', error: lines[0] ?? 'invalid config', errors: lines },
+          { msg: `reload refused: ${errors.length} error(s); the running config stays` },
         );
         return { ok: false, file, generation: this.#generation, changed: false, errors };
       }
@@ -468,9 +479,17 @@ export class Daemon implements ControlTarget {
       this.#reloadError = undefined;
       this.#metrics.configReload('ok');
       if (!diff.changed) {
-        this.#log.info(
-          { event: 'config-reload', file, changed: false, generation: this.#generation },
-          'config reloaded: no change',
+        logEvent(
+          this.#log,
+          'config-reload',
+          {
+            path: file,
+            generation: this.#generation,
+            frontends: next.frontends.size,
+            backends: next.backends.size,
+            changed: false,
+          },
+          { msg: 'config reloaded: no change' },
         );
         return { ok: true, file, generation: this.#generation, changed: false, errors: [] };
       }
@@ -484,9 +503,17 @@ export class Daemon implements ControlTarget {
       for (const fe of [...this.#frontendStates.keys()])
         if (!next.frontends.has(fe)) this.#frontendStates.delete(fe);
       this.#checkFrontends(undefined);
-      this.#log.info(
-        { event: 'config-reload', file, changed: true, generation: this.#generation },
-        `config reloaded (generation ${this.#generation})`,
+      logEvent(
+        this.#log,
+        'config-reload',
+        {
+          path: file,
+          generation: this.#generation,
+          frontends: next.frontends.size,
+          backends: next.backends.size,
+          changed: true,
+        },
+        { msg: `config reloaded (generation ${this.#generation})` },
       );
       return { ok: true, file, generation: this.#generation, changed: true, errors: [] };
     } finally {
@@ -682,7 +709,7 @@ export class Daemon implements ControlTarget {
   setLogLevel(level: LogLevelName): void {
     const from = this.#log.level;
     this.#log.level = level;
-    this.#log.info({ event: 'log-level-change', from, to: level }, `log level ${from} → ${level}`);
+    logEvent(this.#log, 'log-level-change', { from, to: level }, { msg: `log level ${from} → ${level}` });
   }
 
   subscribe(options: SubscribeOptions, listener: (event: ControlEvent) => void): EventSubscription {

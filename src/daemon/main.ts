@@ -5,8 +5,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, formatIssue } from '../config/issues.js';
 import { loadConfigFile } from '../config/load.js';
 import { DEFAULT_CONTROL_SOCKET } from '../control/protocol.js';
+import { logEvent } from '../log/events.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../log/logger.js';
-import { versionText } from '../util/version.js';
+import { MAGLEVD_VERSION, VPP_API_VERSION, versionText } from '../util/version.js';
 import { runCheck } from './check.js';
 import { ControlEventHub } from './control-events.js';
 import { Daemon } from './daemon.js';
@@ -113,9 +114,17 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
     },
   };
   const log = createLogger({ level: opts.logLevel, destination });
-  log.info(
-    { event: 'starting', version: versionText('maglevd'), config: opts.config, vppApi: opts.vppApi },
-    'maglevd starting',
+  logEvent(
+    log,
+    'starting',
+    {
+      version: MAGLEVD_VERSION,
+      vppApi: VPP_API_VERSION,
+      config: opts.config,
+      vppSocket: opts.vppApi,
+      pid: process.pid,
+    },
+    { msg: `${versionText('maglevd')} starting` },
   );
   let model: Awaited<ReturnType<typeof loadConfigFile>>;
   try {
@@ -123,23 +132,31 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const issue of e.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-    log.error(
-      { event: 'config-reload-failed', file: opts.config, errors: e.issues.length },
-      'config is not valid: not starting',
+    const lines = e.issues.map(formatIssue);
+    logEvent(
+      log,
+      'config-reload-failed',
+      { path: opts.config, code: e.code, error: lines[0] ?? 'invalid config', errors: lines },
+      { msg: 'config is not valid: not starting' },
     );
     return e.exitCode === 1 ? 1 : 2;
   }
-  log.info(
-    {
-      event: 'config-loaded',
-      file: opts.config,
-      frontends: model.frontends.size,
-      backends: model.backends.size,
-    },
-    'config loaded',
+  logEvent(
+    log,
+    'config-loaded',
+    { path: opts.config, generation: 1, frontends: model.frontends.size, backends: model.backends.size },
+    { msg: 'config loaded' },
   );
   const fatal = (what: string) => (err: unknown) => {
-    log.fatal({ err, event: 'fatal' }, `${what}: ${err instanceof Error ? err.stack : String(err)}`);
+    logEvent(
+      log,
+      'fatal',
+      {
+        error: err instanceof Error ? err.message : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      },
+      { msg: `${what}: exiting so systemd restarts maglevd` },
+    );
     log.flush?.();
     process.exit(EXIT_INTERNAL);
   };

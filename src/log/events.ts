@@ -27,7 +27,11 @@ export type LogEventName =
   | 'shutdown'
   | 'log-level-change'
   | 'sd-notify-error'
-  | 'metrics-server-error';
+  | 'metrics-server-error'
+  | 'vpp-state'
+  | 'control-action'
+  | 'control-error'
+  | 'fatal';
 
 /** Every event name, in the order docs/logging.md lists them. */
 export const LOG_EVENT_NAMES: readonly LogEventName[] = [
@@ -53,6 +57,10 @@ export const LOG_EVENT_NAMES: readonly LogEventName[] = [
   'log-level-change',
   'sd-notify-error',
   'metrics-server-error',
+  'vpp-state',
+  'control-action',
+  'control-error',
+  'fatal',
 ];
 
 /** The required fields of each event; any other field may be added. Durations are `durationMs`. */
@@ -86,6 +94,14 @@ export interface LogEventFields {
   'log-level-change': { from: string; to: string };
   'sd-notify-error': { socket: string; error: string };
   'metrics-server-error': { listen: string; error: string };
+  /** Every state change of the VPP client (connecting, connected, incompatible, disconnected, closed). */
+  'vpp-state': { from: string; to: string; reason: string };
+  /** An operator action through the control API (maglevctl set/sync/config). */
+  'control-action': { action: string };
+  /** A control API request or socket failed unexpectedly (a bug, or the socket broke). */
+  'control-error': Record<string, unknown>;
+  /** A bug escaped every handler; the process exits non-zero and systemd restarts it. */
+  fatal: { error: string };
 }
 
 /** The level each event is written at unless the caller says otherwise. */
@@ -112,6 +128,10 @@ export const LOG_EVENT_LEVELS: Readonly<Record<LogEventName, LogLevel>> = {
   'log-level-change': 'info',
   'sd-notify-error': 'warn',
   'metrics-server-error': 'error',
+  'vpp-state': 'info',
+  'control-action': 'info',
+  'control-error': 'error',
+  fatal: 'error',
 };
 
 /** The fields one call passes: the event's required fields plus any extra ones. */

@@ -1,6 +1,7 @@
 // The daemon's handle on VPP: keeps one connection alive across VPP restarts and exposes request/dump/events.
 import { createConnection, type Socket } from 'node:net';
 import type { MessageDef } from 'vpp-binapi-ts/runtime';
+import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 import { MaglevError } from '../util/errors.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -328,7 +329,13 @@ export class VppClient {
     this.current = state;
     this.lastReason = reason;
     const level = state === 'disconnected' || state === 'incompatible' ? 'warn' : 'info';
-    this.log?.[level]({ event: 'vpp-state', from: previous, to: state, reason }, `VPP ${state}: ${reason}`);
+    if (this.log)
+      logEvent(
+        this.log,
+        'vpp-state',
+        { from: previous, to: state, reason },
+        { level, msg: `VPP ${state}: ${reason}` },
+      );
     const e: VppStateEvent = error ? { state, previous, reason, error } : { state, previous, reason };
     for (const l of [...this.listeners]) {
       try {

@@ -114,6 +114,25 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
     },
   };
   const log = createLogger({ level: opts.logLevel, destination });
+  // Signals that arrive before the daemon is up must not take Node's default action (exit for HUP, or a
+  // TERM that skips the shutdown path): they are remembered and acted on once start-up is done.
+  let early: 'SIGTERM' | 'SIGINT' | undefined;
+  const onEarlyStop = (signal: 'SIGTERM' | 'SIGINT') => () => {
+    early = early ?? signal;
+  };
+  const earlyTerm = onEarlyStop('SIGTERM');
+  const earlyInt = onEarlyStop('SIGINT');
+  const earlyHup = () => {
+    // The config is being read right now; a reload would read the same file.
+  };
+  process.on('SIGTERM', earlyTerm);
+  process.on('SIGINT', earlyInt);
+  process.on('SIGHUP', earlyHup);
+  const dropEarly = () => {
+    process.off('SIGTERM', earlyTerm);
+    process.off('SIGINT', earlyInt);
+    process.off('SIGHUP', earlyHup);
+  };
   logEvent(
     log,
     'starting',
@@ -139,6 +158,7 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
       { path: opts.config, code: e.code, error: lines[0] ?? 'invalid config', errors: lines },
       { msg: 'config is not valid: not starting' },
     );
+    dropEarly();
     return e.exitCode === 1 ? 1 : 2;
   }
   logEvent(
@@ -175,11 +195,17 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    log.error({ event: 'shutdown', err: e }, `cannot start: ${msg}`);
+    logEvent(
+      log,
+      'shutdown',
+      { reason: `cannot start: ${msg}` },
+      { level: 'error', msg: `cannot start: ${msg}` },
+    );
     process.stderr.write(`maglevd: cannot start: ${msg}\n`);
     return 1;
   }
   return new Promise<number>((resolve) => {
+    dropEarly();
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -196,6 +222,7 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
     process.on('SIGHUP', () => {
       void daemon.reload();
     });
+    if (early !== undefined) stop(early);
   });
 }
 

@@ -19,6 +19,7 @@ import {
   type VppView,
 } from '../../src/control/protocol.js';
 import { type RawResponse, raw } from '../control/harness.js';
+import { bindFakeNotifySocket } from '../fakes/notify-socket.js';
 import { ensureBuilt } from './build.js';
 import {
   Backend,
@@ -966,5 +967,60 @@ describe('maglevd and a VPP without a message it needs', () => {
     );
     expect(fixture.writes()).toEqual([]);
     expect(fixture.weights()).toEqual({});
+  });
+});
+
+describe('systemd notifications from the running daemon', () => {
+  it('READY and STATUS when up, RELOADING+MONOTONIC_USEC then READY around SIGHUP, WATCHDOG, STOPPING', async () => {
+    const notify = bindFakeNotifySocket('abstract');
+    const dir = await Workdir.make();
+    try {
+      await dir.writeConfig(configYaml(spec(port)));
+      // WATCHDOG_USEC of 600 ms: the daemon pings at half of it.
+      const d = DaemonProcess.spawn(
+        ['--config', dir.config, '--vpp-api', 'sim', '--control-socket', dir.socket],
+        { NOTIFY_SOCKET: notify.notifySocket, WATCHDOG_USEC: '600000' },
+      );
+      const got: string[] = [];
+      const received = (): string[] => {
+        got.push(...notify.drain());
+        return got;
+      };
+      const seen = (re: RegExp) => () => received().some((m) => re.test(m));
+      try {
+        await waitFor(seen(/^READY=1/m), SLOW_MS, () => `READY=1: ${JSON.stringify(got)}\n${d.tail()}`);
+        expect(got.join('\n')).toMatch(/^STATUS=\d+ frontends? up, \d+ down.*VPP (connected|disconnected)/m);
+        const before = got.length;
+        d.signal('SIGHUP');
+        await waitFor(seen(/^RELOADING=1/m), SLOW_MS, () => `RELOADING=1: ${JSON.stringify(got)}`);
+        const reloading = got.slice(before).find((m) => m.includes('RELOADING=1')) ?? '';
+        expect(reloading).toMatch(/^MONOTONIC_USEC=\d+$/m);
+        await waitFor(
+          () =>
+            received()
+              .slice(before)
+              .some((m) => /^READY=1/m.test(m)),
+          SLOW_MS,
+          () => `READY=1 after the reload: ${JSON.stringify(got.slice(before))}`,
+        );
+        const pings = () => got.filter((m) => m.trim() === 'WATCHDOG=1').length;
+        const p0 = pings();
+        await waitFor(
+          () => received() && pings() >= p0 + 2,
+          SLOW_MS,
+          () => `watchdog pings: ${JSON.stringify(got)}`,
+        );
+        d.signal('SIGTERM');
+        const exit = await d.exited;
+        expect(exit.code).toBe(0);
+        got.push(...notify.drain());
+        expect(got.some((m) => /^STOPPING=1/m.test(m))).toBe(true);
+      } finally {
+        await d.kill();
+      }
+    } finally {
+      notify.close();
+      await dir.remove();
+    }
   });
 });

@@ -318,11 +318,11 @@ export class DaemonProcess {
     });
   }
 
-  /** spawn runs the built maglevd with `args` (metrics off unless the args set them). */
-  static spawn(args: readonly string[]): DaemonProcess {
+  /** spawn runs the built maglevd with `args` (metrics off unless the args set them) and extra `env`. */
+  static spawn(args: readonly string[], env: Readonly<Record<string, string>> = {}): DaemonProcess {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'maglevd.js'), '--metrics', '', ...args], {
       cwd: ROOT,
-      env: { ...process.env, NOTIFY_SOCKET: '', MAGLEV_CONFIG: '', MAGLEV_CONTROL_SOCKET: '' },
+      env: { ...process.env, NOTIFY_SOCKET: '', MAGLEV_CONFIG: '', MAGLEV_CONTROL_SOCKET: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new DaemonProcess(child);

@@ -26,6 +26,7 @@ import { type BinaryApiCaller, LB_REQUIRED_MESSAGES, VppLbDataplane } from '../d
 import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredModel } from '../model/desired.js';
+import { withModelBuckets } from '../model/lb-buckets.js';
 import type { LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { computeFrontendWeights, type FrontendState } from '../reconciler/effective.js';
@@ -435,7 +436,7 @@ export class Daemon implements ControlTarget {
       model: this.#model,
       health: this.#checker.snapshot(),
       weights: this.#reconciler.weights,
-      live: this.#reconciler.liveState(),
+      live: withModelBuckets(this.#reconciler.liveState()),
       isReleased: (fe) => this.#reconciler.isFrontendReleased(fe),
       frontendSince: this.#frontendSince,
       now: Date.now(),

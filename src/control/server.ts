@@ -74,6 +74,8 @@ const STATUS_OF: Partial<Record<ErrorCode, number>> = {
   ERR_VPP_TIMEOUT: 503,
   ERR_VPP_INCOMPATIBLE: 503,
   ERR_VPP_HANDSHAKE: 503,
+  // VPP answered with bytes its own message definition cannot decode: the upstream is at fault.
+  ERR_DECODE: 502,
 };
 
 /** statusOf maps a target's error code to an HTTP status (docs/api.md, "Errors"). */

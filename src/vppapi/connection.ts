@@ -17,6 +17,7 @@ import {
   attachCallerStack,
   type CallerStack,
   VppApiError,
+  VppDecodeError,
   VppDisconnectedError,
   VppHandshakeError,
   VppIncompatibleError,
@@ -520,7 +521,7 @@ export class VppConnection {
     try {
       reply = p.endDef.decode(payload);
     } catch (err) {
-      p.reject(attachCallerStack(err as Error, p.caller));
+      p.reject(attachCallerStack(new VppDecodeError(p.messageName, err), p.caller));
       return;
     }
     const retval = (reply as { retval?: unknown }).retval;
@@ -558,7 +559,7 @@ export class VppConnection {
     try {
       p.details.push((p.detailsDef as MessageDef).decode(payload));
     } catch (err) {
-      this.abandon(p, err as Error);
+      this.abandon(p, new VppDecodeError(p.messageName, err));
     }
   }
 

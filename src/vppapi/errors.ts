@@ -124,6 +124,25 @@ export class FrameTooLargeError extends MaglevError {
   }
 }
 
+/**
+ * VppDecodeError: VPP sent bytes for a call that its definition cannot decode (truncated, or a count that
+ * runs past the end). The binding's DecodeError, which names message, field, offset and sizes, is the cause;
+ * only that call fails.
+ */
+export class VppDecodeError extends MaglevError {
+  readonly messageName: string;
+  constructor(messageName: string, cause: unknown) {
+    super(
+      'ERR_DECODE',
+      `${messageName}: VPP's reply could not be decoded: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.messageName = messageName;
+  }
+}
+
 /** VppHandshakeError: sockclnt_create failed or its reply made no sense. */
 export class VppHandshakeError extends MaglevError {
   constructor(message: string, options?: { cause?: unknown }) {

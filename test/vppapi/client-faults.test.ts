@@ -117,6 +117,29 @@ describe('VppClient faults', () => {
     expect(replies[1]).toMatchObject({ retval: 0 });
   });
 
+  it('fails only the call whose reply VPP truncated, with ERR_DECODE naming the message, field and sizes', async () => {
+    fake.dropReplies('show_version_reply', 1);
+    const r = settle(client.request(ShowVersionDef, {}));
+    await until(() => fake.received.length >= 2, 'request to reach the fake');
+    const req = fake.received[fake.received.length - 1] as { payload: Buffer };
+    const context = req.payload.readUInt32BE(6);
+    // A show_version_reply cut after its retval: the strings that must follow are missing.
+    const payload = Buffer.alloc(10);
+    payload.writeUInt16BE(fake.idOf(ShowVersionReplyDef), 0);
+    payload.writeUInt32BE(context, 2);
+    payload.writeInt32BE(0, 6);
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(payload.length, 8);
+    fake.sendGarbage(Buffer.concat([header, payload]));
+    await until(() => r.done, 'request to fail');
+    expect(r.error).toMatchObject({ code: 'ERR_DECODE', messageName: 'show_version' });
+    expect((r.error as Error).message).toMatch(/show_version_reply.*program/);
+    expect(((r.error as Error).cause as { needed: number; available: number }).available).toBe(0);
+    expect(client.inFlight).toBe(0);
+    expect(client.state).toBe('connected');
+    expect(await client.request(ShowVersionDef, {})).toMatchObject({ program: 'vpe' });
+  });
+
   it('drops the connection on garbage announcing an oversized frame, naming both sizes', async () => {
     const r = settle(client.request(ShowVersionDef, {}));
     fake.hang();

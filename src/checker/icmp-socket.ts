@@ -1,8 +1,8 @@
 // Unprivileged ICMP echo over Linux ping sockets: one socket per family and source, replies matched by sequence.
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { IpAddress } from '../model/address.js';
+import { loadLibc } from '../util/libc.js';
 
 // Linux constants (include/linux/socket.h, include/uapi/linux/in.h, in6.h; asm-generic/socket_type values
 // for SOCK_NONBLOCK/SOCK_CLOEXEC, which hold on x86 and arm, not on mips/sparc/alpha).
@@ -41,18 +41,21 @@ function loadFfi(): Ffi | { error: string } {
     ffi = { error: `unprivileged ICMP sockets need Linux (this is ${process.platform})` };
     return ffi;
   }
+  // Loaded lazily so a checker without icmp healthchecks never touches native code.
+  const c = loadLibc();
+  if (c instanceof Error) {
+    ffi = { error: `cannot call socket(2): ${c.message}` };
+    return ffi;
+  }
   try {
-    // Loaded lazily so a checker without icmp healthchecks never touches native code.
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    const libc = koffi.load('libc.so.6');
-    const socket = libc.func('int socket(int, int, int)');
-    const bind = libc.func('int bind(int, void *, uint32_t)');
-    const close = libc.func('int close(int)');
+    const socket = c.lib.func('int socket(int, int, int)');
+    const bind = c.lib.func('int bind(int, void *, uint32_t)');
+    const close = c.lib.func('int close(int)');
     ffi = {
       socket: (d, t, p) => socket(d, t, p) as number,
       bind: (fd, a, l) => bind(fd, a, l) as number,
       close: (fd) => close(fd) as number,
-      errno: () => koffi.errno(),
+      errno: () => c.koffi.errno(),
     };
   } catch (e) {
     ffi = { error: `cannot call socket(2) through koffi: ${e instanceof Error ? e.message : String(e)}` };

@@ -1,10 +1,10 @@
 // sd_notify(3) for maglevd: READY/RELOADING/STATUS/STOPPING/WATCHDOG datagrams to $NOTIFY_SOCKET over libc via koffi.
 
-import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import type Koffi from 'koffi';
 import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
+import { loadLibc } from '../util/libc.js';
 
 // Node has no unix datagram sockets, so the few libc calls sd_notify needs go through koffi (prebuilt, no
 // compiler or libsystemd-dev on the router). Constants are Linux's generic ABI values (x86_64, arm64, arm,
@@ -33,17 +33,14 @@ let libcCache: Libc | Error | undefined;
 /** libc loads libc once; a failure (e.g. a libc without `libc.so.6`) is kept as a value, never thrown. */
 function libc(): Libc | Error {
   if (libcCache !== undefined) return libcCache;
+  // Loaded on first use, not at import: a daemon without NOTIFY_SOCKET never touches the native library.
+  const c = loadLibc();
+  if (c instanceof Error) {
+    libcCache = c;
+    return c;
+  }
+  const { koffi, lib } = c;
   try {
-    // Loaded on first use, not at import: a daemon without NOTIFY_SOCKET never touches the native library,
-    // and a platform koffi cannot load gets an error value here instead of a crash at startup.
-    const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
-    let lib: Koffi.IKoffiLib;
-    try {
-      lib = koffi.load('libc.so.6');
-    } catch {
-      // The running node binary links a libc; its symbols are visible through the main program.
-      lib = koffi.load(null);
-    }
     const socket = lib.func('int socket(int, int, int)');
     const sendto = lib.func('intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)');
     const close = lib.func('int close(int)');

@@ -31,6 +31,7 @@ import type { LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { computeFrontendWeights, type FrontendState } from '../reconciler/effective.js';
 import { Reconciler, type SyncTrigger } from '../reconciler/reconciler.js';
+import { followVppState } from '../reconciler/vpp-wiring.js';
 import { MaglevError } from '../util/errors.js';
 import { MAGLEVD_VERSION, VPP_API_VERSION } from '../util/version.js';
 import { VppClient, type VppStateEvent } from '../vppapi/client.js';
@@ -248,6 +249,8 @@ export class Daemon implements ControlTarget {
     }
     d.#checker.subscribe((ev) => d.#onChecker(ev));
     d.#checker.start();
+    // The reconciler follows the client's state on its own; the daemon's listener logs and reads VPP facts.
+    followVppState(d.#client, d.#reconciler);
     d.#client.onState((e) => d.#onVppState(e));
     d.#client.start();
     d.#watchdog = d.#notifier.startWatchdog();
@@ -370,7 +373,6 @@ export class Daemon implements ControlTarget {
         { socket: this.#opts.vppApi, reason: e.reason, clientIndex: this.#client.clientIndex },
         { msg: 'connected to VPP' },
       );
-      this.#reconciler.vppConnected();
       void this.#readVppFacts();
     } else if (e.state === 'incompatible') {
       const mismatches = this.#client.incompatibleMessages;
@@ -381,7 +383,6 @@ export class Daemon implements ControlTarget {
         { socket: this.#opts.vppApi, messages: mismatches.map((m) => m.name), mismatches },
         { msg: `VPP lacks messages maglevd needs: refusing to program it; ${this.#vppError}` },
       );
-      this.#reconciler.vppDisconnected();
     } else if (e.state === 'disconnected' || e.state === 'closed') {
       this.#vppError = e.error?.message ?? e.reason;
       const fields = { socket: this.#opts.vppApi, reason: e.reason };
@@ -399,7 +400,6 @@ export class Daemon implements ControlTarget {
           msg: `VPP not reachable: ${e.reason}`,
         });
       }
-      this.#reconciler.vppDisconnected();
     }
     this.#updateStatus();
   }
@@ -479,31 +479,18 @@ export class Daemon implements ControlTarget {
       const diff = diffModels(this.#model, next);
       this.#reloadError = undefined;
       this.#metrics.configReload('ok');
-      if (!diff.changed) {
-        logEvent(
-          this.#log,
-          'config-reload',
-          {
-            path: file,
-            generation: this.#generation,
-            frontends: next.frontends.size,
-            backends: next.backends.size,
-            changed: false,
-          },
-          { msg: 'config reloaded: no change' },
-        );
-        return { ok: true, file, generation: this.#generation, changed: false, errors: [] };
+      if (diff.changed) {
+        this.#model = next;
+        this.#generation++;
+        this.#checker.applyConfig(next);
+        this.#reconciler.setModel(next);
+        this.#reconciler.setHealth(this.#checker.snapshot());
+        for (const fe of next.frontends.keys())
+          if (!this.#frontendStates.has(fe)) this.#frontendStates.set(fe, 'unknown');
+        for (const fe of [...this.#frontendStates.keys()])
+          if (!next.frontends.has(fe)) this.#frontendStates.delete(fe);
+        this.#checkFrontends(undefined);
       }
-      this.#model = next;
-      this.#generation++;
-      this.#checker.applyConfig(next);
-      this.#reconciler.setModel(next);
-      this.#reconciler.setHealth(this.#checker.snapshot());
-      for (const fe of next.frontends.keys())
-        if (!this.#frontendStates.has(fe)) this.#frontendStates.set(fe, 'unknown');
-      for (const fe of [...this.#frontendStates.keys()])
-        if (!next.frontends.has(fe)) this.#frontendStates.delete(fe);
-      this.#checkFrontends(undefined);
       logEvent(
         this.#log,
         'config-reload',
@@ -512,11 +499,15 @@ export class Daemon implements ControlTarget {
           generation: this.#generation,
           frontends: next.frontends.size,
           backends: next.backends.size,
-          changed: true,
+          changed: diff.changed,
         },
-        { msg: `config reloaded (generation ${this.#generation})` },
+        {
+          msg: diff.changed
+            ? `config reloaded (generation ${this.#generation})`
+            : 'config reloaded: no change',
+        },
       );
-      return { ok: true, file, generation: this.#generation, changed: true, errors: [] };
+      return { ok: true, file, generation: this.#generation, changed: diff.changed, errors: [] };
     } finally {
       this.#notifier.ready(this.#statusText());
     }
@@ -715,10 +706,5 @@ export class Daemon implements ControlTarget {
 
   subscribe(options: SubscribeOptions, listener: (event: ControlEvent) => void): EventSubscription {
     return this.#opts.events.subscribe(options, listener);
-  }
-
-  /** The simulator behind `--vpp-api sim` (tests and the quick start read it). */
-  get sim(): SimVpp | undefined {
-    return this.#sim;
   }
 }

@@ -866,6 +866,67 @@ describe('maglevd and an absent or stuck VPP', () => {
   });
 });
 
+describe('a bug in the running daemon', () => {
+  let dir: Workdir;
+  let fixture: VppFixture;
+  const procs: DaemonProcess[] = [];
+  beforeAll(async () => {
+    dir = await Workdir.make();
+    await dir.writeConfig(configYaml(spec(port)));
+    fixture = await VppFixture.start({ path: `${dir.dir}/api.sock` });
+    // Preloaded into the daemon only by this test: on SIGUSR2, a fault in the daemon's own event loop.
+    await writeFile(
+      `${dir.dir}/fault.mjs`,
+      [
+        "process.on('SIGUSR2', () => {",
+        "  if (process.env.MAGLEV_E2E_FAULT === 'reject') void Promise.reject(new Error('injected rejection'));",
+        "  else setImmediate(() => { throw new Error('injected exception'); });",
+        '});',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(procs.map((p) => p.kill()));
+    await fixture?.stop();
+    await dir?.remove();
+  });
+
+  for (const [fault, what] of [
+    ['throw', 'uncaught exception'],
+    ['reject', 'unhandled rejection'],
+  ] as const) {
+    it(`an ${what}: logged as fatal with its stack, exit 70 for systemd to restart, VPP left as it was`, async () => {
+      const p = DaemonProcess.spawn(
+        ['--config', dir.config, '--vpp-api', fixture.path, '--control-socket', dir.socket],
+        { NODE_OPTIONS: `--import=${dir.dir}/fault.mjs`, MAGLEV_E2E_FAULT: fault },
+      );
+      procs.push(p);
+      // Up (answering) and in sync: VPP is programmed by the run that ends with the bug.
+      await waitFor(
+        async () => (await ctl(dir.socket, ['--json', 'show', 'vpp'])).code === 0,
+        SLOW_MS,
+        () => `the daemon to answer: ${p.tail()}`,
+      );
+      await waitFor(
+        () => JSON.stringify(sorted(fixture.weights())) === JSON.stringify(sorted(CONVERGED)),
+        SLOW_MS,
+        () => `VPP programmed: ${JSON.stringify(fixture.weights())}\n${p.tail()}`,
+      );
+      const before = fixture.dumpText();
+      p.signal('SIGUSR2');
+      const exit = await p.exited;
+      expect(exit, p.tail()).toEqual({ code: 70, signal: null });
+      const fatal = p.logs().find((l) => l.event === 'fatal');
+      const injected = fault === 'reject' ? 'injected rejection' : 'injected exception';
+      expect(fatal).toMatchObject({ level: 'error', error: injected });
+      expect(String(fatal?.msg)).toContain(`${what}: exiting so systemd restarts maglevd`);
+      expect(String(fatal?.stack)).toContain('fault.mjs');
+      expect(fixture.dumpText()).toBe(before);
+    });
+  }
+});
+
 describe('the quick start config on the built-in simulator', () => {
   let dir: Workdir;
   let d: DaemonProcess | undefined;

@@ -91,7 +91,9 @@ function withState(h: HealthSnapshot, name: string, state: 'up' | 'down'): Healt
   const b = backends.get(name) as BackendHealth;
   return {
     generation: h.generation + 1,
-    backends: backends.with(name, { ...b, state, lastKnown: state, health: state === 'up' ? 4 : 0 }),
+    backends: backends.withAll(
+      new Map([[name, { ...b, state, lastKnown: state, health: state === 'up' ? 4 : 0 }]]),
+    ),
   };
 }
 

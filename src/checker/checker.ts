@@ -7,6 +7,7 @@ import { addressEquals } from '../model/address.js';
 import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../model/desired.js';
 import type { BackendHealth, HealthSnapshot, ProbeResult, Transition } from '../model/health.js';
 import { MaglevError } from '../util/errors.js';
+import type { CancelSignal } from './cancel.js';
 import { type Clock, systemClock } from './clock.js';
 import { IcmpSocketPool } from './icmp-socket.js';
 import { httpProbe, httpsProbe } from './probes/http.js';
@@ -131,7 +132,11 @@ export class HealthChecker {
   private readonly icmpPool: IcmpSocketPool | undefined;
   private model: DesiredModel;
   private map: ChunkedMap<BackendHealth>;
-  private snap: HealthSnapshot;
+  /** Views changed since `map` was last brought up to date; folded in when a snapshot is read. */
+  private readonly pending = new Map<string, BackendHealth>();
+  private generation = 1;
+  /** The last snapshot handed out, or undefined when a change happened since. */
+  private snap: HealthSnapshot | undefined;
   private running = false;
   private applied = 0;
   private dropped = { staleAddress: 0, staleEpoch: 0, notProbing: 0 };
@@ -171,7 +176,6 @@ export class HealthChecker {
       });
     }
     this.map = ChunkedMap.from([...this.entries.values()].map((e) => [e.name, e.view] as const));
-    this.snap = Object.freeze({ generation: 1, backends: this.map });
   }
 
   /** start begins probing every enabled backend, first probes spread over each one's first interval. */
@@ -190,13 +194,22 @@ export class HealthChecker {
 
   /** snapshot is the current immutable snapshot; hold it as long as needed. */
   snapshot(): HealthSnapshot {
+    // Built when read, not per change: at 2000 results/s nobody reads most versions, and building one per
+    // result was the checker's largest own cost. What a reader gets is the same as if it had been.
+    if (this.snap === undefined) {
+      if (this.pending.size > 0) {
+        this.map = this.map.withAll(this.pending);
+        this.pending.clear();
+      }
+      this.snap = Object.freeze({ generation: this.generation, backends: this.map });
+    }
     return this.snap;
   }
 
   /** stats reports counters (dropped results by reason, scheduler load). */
   stats(): CheckerStats {
     return {
-      generation: this.snap.generation,
+      generation: this.generation,
       dropped: { ...this.dropped },
       applied: this.applied,
       scheduler: this.scheduler.stats(),
@@ -313,6 +326,7 @@ export class HealthChecker {
       ...[...next.backends.keys()].map((k) => this.entries.get(k) as Entry),
       ...[...this.entries.values()].filter((e) => !next.backends.has(e.name)),
     ];
+    this.pending.clear(); // every entry's current view is in the new map
     this.map = ChunkedMap.from(order.map((e) => [e.name, e.view] as const));
     this.publish(events);
     if (this.running) this.scheduleFirst(toStart);
@@ -346,7 +360,7 @@ export class HealthChecker {
         this.scheduler.add(name, this.jobFor(e), this.random() * e.hc.fastIntervalMs);
       }
     }
-    this.map = this.map.with(name, e.view);
+    this.pending.set(name, e.view);
     this.publish(events);
     this.log.info(
       { backend: name, address: e.spec.address.text, action, from: before, to: e.health.state },
@@ -422,8 +436,8 @@ export class HealthChecker {
   }
 
   private publish(transitions: TransitionEvent[], result?: Omit<ResultEvent, 'generation' | 'type'>): void {
-    const generation = this.snap.generation + 1;
-    this.snap = Object.freeze({ generation, backends: this.map });
+    const generation = ++this.generation;
+    this.snap = undefined;
     if (this.listeners.size === 0) return;
     if (result) this.emit({ type: 'result', ...result, generation });
     for (const t of transitions) this.emit({ ...t, generation });
@@ -464,7 +478,7 @@ export class HealthChecker {
     return {
       timeoutMs: spec.timeoutMs,
       timeoutCode: timeoutCodeFor(spec.type),
-      run: (signal: AbortSignal) => probe({ address, spec, signal }),
+      run: (signal: CancelSignal) => probe({ address, spec, signal }),
       onResult: (result: ProbeResult): number => this.onResult(name, address, epoch, result),
     };
   }
@@ -488,24 +502,26 @@ export class HealthChecker {
       return 0;
     }
     this.applied++;
-    this.log.debug(
-      {
-        event: 'probe',
-        backend: name,
-        address: address.text,
-        type: e.hc.type,
-        ok: result.ok,
-        code: result.code,
-        latencyMs: result.latencyMs,
-        detail: result.detail,
-      },
-      `probe ${name}: ${result.code}`,
-    );
+    // Checked first: the fields object would otherwise be built for every probe and thrown away.
+    if (this.log.isLevelEnabled('debug'))
+      this.log.debug(
+        {
+          event: 'probe',
+          backend: name,
+          address: address.text,
+          type: e.hc.type,
+          ok: result.ok,
+          code: result.code,
+          latencyMs: result.latencyMs,
+          detail: result.detail,
+        },
+        `probe ${name}: ${result.code}`,
+      );
     const now = this.clock.now();
     const events: TransitionEvent[] = [];
     const r = step(e.health, { kind: 'result', result }, e.params, now);
     if (r.ok) this.commit(e, r.next, r.transition, result, now, events);
-    this.map = this.map.with(name, e.view);
+    this.pending.set(name, e.view);
     this.publish(events, { name, address, result });
     const kind = intervalKind(e.health.health, e.params);
     return kind === 'interval'

@@ -3,10 +3,12 @@
 /** TimerHandle is whatever the clock's setTimeout returns; only its clearTimeout interprets it. */
 export type TimerHandle = unknown;
 
-/** Clock is wall time plus one-shot timers. */
+/** Clock is wall time, a monotonic time, and one-shot timers. */
 export interface Clock {
   /** Milliseconds since the epoch (stamps transitions). */
   now(): number;
+  /** Milliseconds from an arbitrary origin, never stepped by NTP or an operator (schedules probes). */
+  monotonic(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -17,6 +19,7 @@ export interface Clock {
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
 };

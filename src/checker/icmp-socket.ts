@@ -3,6 +3,7 @@ import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import type { IpAddress } from '../model/address.js';
 import { loadLibc } from '../util/libc.js';
+import type { CancelSignal } from './cancel.js';
 
 // Linux constants (include/linux/socket.h, include/uapi/linux/in.h, in6.h; asm-generic/socket_type values
 // for SOCK_NONBLOCK/SOCK_CLOEXEC, which hold on x86 and arm, not on mips/sparc/alpha).
@@ -96,7 +97,7 @@ interface Pending {
   readonly seq: number;
   readonly dest: IpAddress;
   readonly resolve: (o: PingOutcome) => void;
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   readonly onAbort: () => void;
   sentNs: bigint;
   sent: boolean;
@@ -178,7 +179,7 @@ export class IcmpSocket {
   }
 
   /** ping sends one echo request to `dest` and settles on its reply, on abort (timeout), or on an error. */
-  ping(dest: IpAddress, signal: AbortSignal): Promise<PingOutcome> {
+  ping(dest: IpAddress, signal: CancelSignal): Promise<PingOutcome> {
     if (this.closed) return Promise.resolve({ kind: 'error', detail: 'ICMP socket closed' });
     if (signal.aborted) return Promise.resolve({ kind: 'timeout' });
     const seq = this.allocSeq();

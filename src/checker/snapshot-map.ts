@@ -1,12 +1,12 @@
-// A persistent read-only map for health snapshots: an update copies one chunk, not the whole map.
+// A persistent read-only map for health snapshots: an update copies the touched chunks, not the whole map.
 
-/** CHUNK is the number of values per chunk; an update costs about CHUNK + size/CHUNK pointer copies. */
+/** CHUNK is the number of values per chunk; an update costs about CHUNK per touched chunk + size/CHUNK copies. */
 const CHUNK = 64;
 
 /**
- * ChunkedMap is an immutable ReadonlyMap with a fixed key set (the backends of one config). `with` returns
- * a new map sharing every untouched chunk and the key index with this one, so publishing a snapshot per
- * probe result stays cheap with thousands of backends, and readers may keep any version without copying.
+ * ChunkedMap is an immutable ReadonlyMap with a fixed key set (the backends of one config). `withAll`
+ * returns a new map sharing every untouched chunk and the key index with this one, so a new snapshot after
+ * a few results stays cheap with thousands of backends, and readers may keep any version without copying.
  */
 export class ChunkedMap<V> implements ReadonlyMap<string, V> {
   private constructor(
@@ -32,15 +32,22 @@ export class ChunkedMap<V> implements ReadonlyMap<string, V> {
     return new ChunkedMap(index, Object.freeze(keys), Object.freeze(chunks));
   }
 
-  /** with returns a map where `key` (which must exist) maps to `value`; this map is unchanged. */
-  with(key: string, value: V): ChunkedMap<V> {
-    const i = this.index.get(key);
-    if (i === undefined) throw new RangeError(`unknown key ${key}`);
-    const ci = Math.floor(i / CHUNK);
-    const chunk = (this.chunks[ci] as readonly V[]).slice();
-    chunk[i % CHUNK] = value;
+  /** withAll returns a map with every key of `updates` (each must exist) set; each touched chunk is copied once. */
+  withAll(updates: ReadonlyMap<string, V>): ChunkedMap<V> {
+    if (updates.size === 0) return this;
     const chunks = this.chunks.slice();
-    chunks[ci] = Object.freeze(chunk);
+    const copied = new Set<number>();
+    for (const [key, value] of updates) {
+      const i = this.index.get(key);
+      if (i === undefined) throw new RangeError(`unknown key ${key}`);
+      const ci = Math.floor(i / CHUNK);
+      if (!copied.has(ci)) {
+        chunks[ci] = (chunks[ci] as readonly V[]).slice();
+        copied.add(ci);
+      }
+      (chunks[ci] as V[])[i % CHUNK] = value;
+    }
+    for (const ci of copied) Object.freeze(chunks[ci]);
     return new ChunkedMap(this.index, this.keyList, Object.freeze(chunks));
   }
 

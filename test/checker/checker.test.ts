@@ -1,5 +1,6 @@
 // The checker with fake probes on fake timers: snapshots, events, cadence, operator actions, reloads, the race.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CancelSignal } from '../../src/checker/cancel.js';
 import { type CheckerEvent, HealthChecker } from '../../src/checker/checker.js';
 import type { Probe, ProbeRequest } from '../../src/checker/probes/probe.js';
 import type { ProbeResult } from '../../src/model/health.js';
@@ -7,7 +8,7 @@ import { hc, model } from './builders.js';
 
 /** A fake probe: the outcome per address comes from `outcome`; 'hang' waits for abort (or a manual release). */
 class FakeProbe {
-  readonly calls: { address: string; at: number; signal: AbortSignal }[] = [];
+  readonly calls: { address: string; at: number; signal: CancelSignal }[] = [];
   outcome: (address: string) => boolean | 'hang' | 'ignore-abort' = () => true;
   private readonly held: ((r: ProbeResult) => void)[] = [];
   readonly probe: Probe = (req: ProbeRequest) => {

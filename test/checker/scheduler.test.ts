@@ -1,12 +1,15 @@
 // The scheduler on fake timers: cadence, jitter bounds, first-probe spread, the in-flight bound, fairness, timeouts.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CancelSignal } from '../../src/checker/cancel.js';
 import {
+  alignedDue,
   JITTER,
   jittered,
   type ProbeJob,
   ProbeScheduler,
   spreadDelays,
+  TICK_MS,
 } from '../../src/checker/scheduler.js';
 import type { ProbeResult } from '../../src/model/health.js';
 
@@ -20,7 +23,9 @@ function timedJob(durationMs: number, nextMs: number | (() => number), starts: n
     run: () =>
       new Promise((resolve) => {
         starts.push(Date.now());
-        setTimeout(() => resolve(OK), durationMs);
+        // A zero-length attempt settles at once (a 0 ms timer would take a millisecond of fake time).
+        if (durationMs === 0) resolve(OK);
+        else setTimeout(() => resolve(OK), durationMs);
       }),
     onResult: () => (typeof nextMs === 'number' ? nextMs : nextMs()),
   };
@@ -78,6 +83,77 @@ describe('cadence and jitter', () => {
   });
 });
 
+describe('the shared tick', () => {
+  it('alignedDue stays within ±10 % of the base, on a tick boundary whenever the window holds one', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0, max: 1e9, noNaN: true }),
+        fc.integer({ min: 1, max: 100 }),
+        (r, base, now, tick) => {
+          const t = alignedDue(now, base, () => r, tick);
+          const lo = now + base * (1 - JITTER);
+          const hi = now + base * (1 + JITTER);
+          expect(t).toBeGreaterThanOrEqual(lo);
+          expect(t).toBeLessThanOrEqual(hi);
+          if (Math.ceil(lo / tick) * tick <= hi) expect(t % tick).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('1000 jobs at 1 s start only on tick boundaries: at most one wake-up per tick serves them all', async () => {
+    const starts: number[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 1000 });
+    const delays = spreadDelays(1000, 1000, Math.random);
+    delays.forEach((d, i) => {
+      s.add(`b${i}`, timedJob(2, 1000, starts), d);
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    s.stop();
+    expect(starts.length).toBeGreaterThan(9000);
+    for (const t of starts) expect(t % TICK_MS).toBe(0);
+    const wakeups = new Set(starts).size;
+    expect(wakeups).toBeLessThanOrEqual(10_000 / TICK_MS + 1);
+    // Still spread: no tick carries more than a few times its share (1000 jobs over 100 ticks a second).
+    const perTick = new Map<number, number>();
+    for (const t of starts) perTick.set(t, (perTick.get(t) ?? 0) + 1);
+    expect(Math.max(...perTick.values())).toBeLessThanOrEqual(40);
+  });
+
+  it('keeps its cadence when the wall clock is stepped back an hour (due times are monotonic)', async () => {
+    const starts: number[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 1, random: () => 0.5 });
+    s.add('a', timedJob(0, 1000, starts), 0);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(starts).toHaveLength(3);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(3000);
+    s.stop();
+    expect(starts).toHaveLength(6);
+  });
+
+  it('a job removed from a shared slot leaves the others in it due as before', async () => {
+    const starts: string[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 10 });
+    const job = (key: string): ProbeJob => ({
+      timeoutMs: 5000,
+      timeoutCode: 'L4TOUT',
+      run: () => {
+        starts.push(`${key}@${Date.now()}`);
+        return Promise.resolve(OK);
+      },
+      onResult: () => 1e9,
+    });
+    for (const k of ['a', 'b', 'c']) s.add(k, job(k), 101);
+    s.remove('b');
+    await vi.advanceTimersByTimeAsync(200);
+    s.stop();
+    expect(starts).toEqual(['a@100', 'c@100']);
+  });
+});
+
 describe('first probes', () => {
   it('are spread over the first interval: every tenth of it gets a tenth of the backends', async () => {
     const starts: number[] = [];
@@ -89,9 +165,17 @@ describe('first probes', () => {
     await vi.advanceTimersByTimeAsync(2000);
     s.stop();
     expect(starts).toHaveLength(500);
+    // Each start is moved to its nearest tick, so a tenth's edges may trade a start or two.
+    for (const t of starts) expect(t % TICK_MS).toBe(0);
     const buckets = new Array(10).fill(0) as number[];
-    for (const t of starts) buckets[Math.floor(t / 200)] = (buckets[Math.floor(t / 200)] ?? 0) + 1;
-    expect(buckets).toEqual(new Array(10).fill(50));
+    for (const t of starts) {
+      const b = Math.min(9, Math.floor(t / 200));
+      buckets[b] = (buckets[b] ?? 0) + 1;
+    }
+    for (const n of buckets) {
+      expect(n).toBeGreaterThanOrEqual(48);
+      expect(n).toBeLessThanOrEqual(52);
+    }
   });
 });
 
@@ -141,7 +225,7 @@ describe('the in-flight bound', () => {
 describe('timeouts and cancellation', () => {
   it('aborts an attempt at its timeout; the probe reports its own timeout result', async () => {
     const results: ProbeResult[] = [];
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     const s = new ProbeScheduler({ maxConcurrent: 1 });
     s.add(
       'a',
@@ -197,7 +281,7 @@ describe('timeouts and cancellation', () => {
 
   it('remove aborts the in-flight attempt and clears the timer: no further attempts', async () => {
     const starts: number[] = [];
-    let signal: AbortSignal | undefined;
+    let signal: CancelSignal | undefined;
     const results: ProbeResult[] = [];
     const s = new ProbeScheduler({ maxConcurrent: 2 });
     s.add(

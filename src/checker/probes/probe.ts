@@ -2,6 +2,7 @@
 import type { IpAddress } from '../../model/address.js';
 import type { HealthcheckSpec } from '../../model/desired.js';
 import type { ProbeCode, ProbeResult } from '../../model/health.js';
+import type { CancelSignal } from '../cancel.js';
 
 /** ProbeRequest is one probe attempt: the target, its healthcheck, and the signal that ends it. */
 export interface ProbeRequest {
@@ -11,7 +12,7 @@ export interface ProbeRequest {
    * Aborted when the attempt must end (its timeout, or the backend was paused, disabled, moved or removed).
    * A probe settles promptly after abort with the timeout code of the phase it was in.
    */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
 }
 
 /** Probe runs one attempt. It never throws and never rejects: every outcome is a ProbeResult. */

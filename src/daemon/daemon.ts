@@ -25,7 +25,7 @@ import { ControlServer } from '../control/server.js';
 import { type BinaryApiCaller, LB_REQUIRED_MESSAGES, VppLbDataplane } from '../dataplane/vpp-lb-dataplane.js';
 import { logEvent } from '../log/events.js';
 import type { Logger } from '../log/logger.js';
-import type { DesiredModel } from '../model/desired.js';
+import type { DesiredModel, FrontendSpec } from '../model/desired.js';
 import { withModelBuckets } from '../model/lb-buckets.js';
 import type { LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
@@ -329,9 +329,7 @@ export class Daemon implements ControlTarget {
   /** #checkFrontends recomputes the state of frontends that use `backends` and reports changes. */
   #checkFrontends(backends: readonly string[] | undefined): void {
     const snap = this.#checker.snapshot();
-    const names = backends ? new Set(backends) : undefined;
-    for (const fe of this.#model.frontends.values()) {
-      if (names && !fe.pools.some((p) => p.members.some((m) => names.has(m.backend)))) continue;
+    for (const fe of frontendsUsing(this.#model, backends)) {
       const w = computeFrontendWeights(fe, this.#model.backends, snap, this.#reconciler.overrides);
       const prev = this.#frontendStates.get(fe.name) ?? 'unknown';
       if (prev === w.state) continue;
@@ -707,4 +705,38 @@ export class Daemon implements ControlTarget {
   subscribe(options: SubscribeOptions, listener: (event: ControlEvent) => void): EventSubscription {
     return this.#opts.events.subscribe(options, listener);
   }
+}
+
+/** Per model: the frontends each backend is a member of (built once, on the first transition after a load). */
+const frontendIndex = new WeakMap<DesiredModel, ReadonlyMap<string, readonly FrontendSpec[]>>();
+
+/**
+ * frontendsUsing lists the frontends with any of `backends` in a pool, in config order, or every frontend
+ * when `backends` is undefined. Indexed: a mass transition (every backend behind a dead switch) costs
+ * the frontends touched, not backends × pool members.
+ */
+function frontendsUsing(
+  model: DesiredModel,
+  backends: readonly string[] | undefined,
+): Iterable<FrontendSpec> {
+  if (backends === undefined) return model.frontends.values();
+  let index = frontendIndex.get(model);
+  if (index === undefined) {
+    const m = new Map<string, FrontendSpec[]>();
+    for (const fe of model.frontends.values()) {
+      for (const p of fe.pools) {
+        for (const member of p.members) {
+          const list = m.get(member.backend);
+          if (list === undefined) m.set(member.backend, [fe]);
+          else if (list[list.length - 1] !== fe) list.push(fe);
+        }
+      }
+    }
+    index = m;
+    frontendIndex.set(model, index);
+  }
+  if (backends.length === 1) return index.get(backends[0] as string) ?? [];
+  const hit = new Set<FrontendSpec>();
+  for (const b of backends) for (const fe of index.get(b) ?? []) hit.add(fe);
+  return [...model.frontends.values()].filter((fe) => hit.has(fe));
 }

@@ -210,6 +210,30 @@ describe('maglevd end to end', () => {
     await converged();
   });
 
+  it('a frontend whose every pool is down goes down (a warning), its neighbours stay up; it comes back', async () => {
+    const state = async (name: string) =>
+      (await ctlJson<FrontendView>(work.socket, ['show', 'frontends', name])).state;
+    await backends.a.stop();
+    await backends.c.stop();
+    // api's pools are c then a: both dead. web still has b.
+    await waitFor(
+      async () => (await state('api')) === 'down',
+      DOWN_WITHIN_MS + 1000,
+      () => `api down: ${daemon.tail()}`,
+    );
+    expect(await state('web')).toBe('up');
+    const line = daemon.logs().findLast((l) => l.event === 'frontend-transition' && l.frontend === 'api');
+    expect(line).toMatchObject({ level: 'warn', from: 'up', to: 'down', vip: API });
+    await backends.a.start();
+    await backends.c.start();
+    await waitFor(
+      async () => (await state('api')) === 'up',
+      SLOW_MS,
+      () => `api up again: ${daemon.tail()}`,
+    );
+    await converged();
+  });
+
   it('maglevctl watch: current state on subscribe, then live transitions and lb changes, until Ctrl-C', async () => {
     const w = spawnCtl(work.socket, ['--json', 'watch', '--backend', 'b']);
     try {

@@ -3641,7 +3641,7 @@ function decodeSwInterfaceTxPlacementGet(p: Uint8Array): SwInterfaceTxPlacementG
 }
 
 /** MessageDef of sw_interface_tx_placement_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetInput, SwInterfaceTxPlacementGet, MessageDef<SwInterfaceTxPlacementGetReplyInput, SwInterfaceTxPlacementGetReply>> = {
+export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetInput, SwInterfaceTxPlacementGet, MessageDef<SwInterfaceTxPlacementGetReplyInput, SwInterfaceTxPlacementGetReply>, MessageDef<SwInterfaceTxPlacementDetailsInput, SwInterfaceTxPlacementDetails>> = {
   name: 'sw_interface_tx_placement_get',
   crc: '0x47250981',
   nameCrc: 'sw_interface_tx_placement_get_47250981',
@@ -3650,7 +3650,7 @@ export const SwInterfaceTxPlacementGetDef: MessageDef<SwInterfaceTxPlacementGetI
   minSize: 18,
   fixedSize: true,
   get reply(): MessageDef<SwInterfaceTxPlacementGetReplyInput, SwInterfaceTxPlacementGetReply> { return SwInterfaceTxPlacementGetReplyDef; },
-  get details(): MessageDef { return SwInterfaceTxPlacementDetailsDef; },
+  get details(): MessageDef<SwInterfaceTxPlacementDetailsInput, SwInterfaceTxPlacementDetails> { return SwInterfaceTxPlacementDetailsDef; },
   encode: encodeSwInterfaceTxPlacementGet,
   decode: decodeSwInterfaceTxPlacementGet,
 };

@@ -7967,7 +7967,7 @@ function decodeIpPathMtuGet(p: Uint8Array): IpPathMtuGet {
 }
 
 /** MessageDef of ip_path_mtu_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet, MessageDef<IpPathMtuGetReplyInput, IpPathMtuGetReply>> = {
+export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet, MessageDef<IpPathMtuGetReplyInput, IpPathMtuGetReply>, MessageDef<IpPathMtuDetailsInput, IpPathMtuDetails>> = {
   name: 'ip_path_mtu_get',
   crc: '0xf75ba505',
   nameCrc: 'ip_path_mtu_get_f75ba505',
@@ -7976,7 +7976,7 @@ export const IpPathMtuGetDef: MessageDef<IpPathMtuGetInput, IpPathMtuGet, Messag
   minSize: 14,
   fixedSize: true,
   get reply(): MessageDef<IpPathMtuGetReplyInput, IpPathMtuGetReply> { return IpPathMtuGetReplyDef; },
-  get details(): MessageDef { return IpPathMtuDetailsDef; },
+  get details(): MessageDef<IpPathMtuDetailsInput, IpPathMtuDetails> { return IpPathMtuDetailsDef; },
   encode: encodeIpPathMtuGet,
   decode: decodeIpPathMtuGet,
 };

@@ -669,7 +669,7 @@ function decodeIpfixAllExporterGet(p: Uint8Array): IpfixAllExporterGet {
 }
 
 /** MessageDef of ipfix_all_exporter_get: look up by `nameCrc`, encode with the runtime's message id, decode its payload. */
-export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixAllExporterGet, MessageDef<IpfixAllExporterGetReplyInput, IpfixAllExporterGetReply>> = {
+export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixAllExporterGet, MessageDef<IpfixAllExporterGetReplyInput, IpfixAllExporterGetReply>, MessageDef<IpfixAllExporterDetailsInput, IpfixAllExporterDetails>> = {
   name: 'ipfix_all_exporter_get',
   crc: '0xf75ba505',
   nameCrc: 'ipfix_all_exporter_get_f75ba505',
@@ -678,7 +678,7 @@ export const IpfixAllExporterGetDef: MessageDef<IpfixAllExporterGetInput, IpfixA
   minSize: 14,
   fixedSize: true,
   get reply(): MessageDef<IpfixAllExporterGetReplyInput, IpfixAllExporterGetReply> { return IpfixAllExporterGetReplyDef; },
-  get details(): MessageDef { return IpfixAllExporterDetailsDef; },
+  get details(): MessageDef<IpfixAllExporterDetailsInput, IpfixAllExporterDetails> { return IpfixAllExporterDetailsDef; },
   encode: encodeIpfixAllExporterGet,
   decode: decodeIpfixAllExporterGet,
 };

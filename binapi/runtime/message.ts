@@ -14,13 +14,16 @@ export type MessageKind =
 /**
  * MessageDef describes one message of one module. `TIn` is the encode input (fields with a `.api.json`
  * default, and `client_index`/`context`, may be omitted); `TOut` is what decode returns (every field);
- * `TReply` is the type of `reply`, so a client can type what a request resolves with.
+ * `TReply` is the type of `reply`, so a client can type what a request resolves with; `TDetails`, that of
+ * `details` for a "get" stream, so a client can type what the stream collects.
  */
 export interface MessageDef<
   TIn = unknown,
   TOut = unknown,
   // biome-ignore lint/suspicious/noExplicitAny: the default must accept any reply chain; `unknown` would reject every specific one
   TReply extends MessageDef<unknown, unknown, any> = MessageDef<unknown, unknown, any>,
+  // biome-ignore lint/suspicious/noExplicitAny: as for TReply
+  TDetails extends MessageDef<unknown, unknown, any, any> = MessageDef<unknown, unknown, any, any>,
 > {
   /** VPP's message name, e.g. `lb_add_del_as_v2`. */
   readonly name: string;
@@ -43,7 +46,7 @@ export interface MessageDef<
    * For a "get" stream service (`stream_msg` in the .api.json): the details message streamed before `reply`,
    * which ends the stream (no control_ping). Absent otherwise.
    */
-  readonly details?: MessageDef;
+  readonly details?: TDetails;
   /** For a `want_*` service: the event messages it enables. */
   readonly events?: readonly MessageDef[];
   /** Encodes `value` as a complete payload whose first two bytes are `msgId`. */

@@ -92,7 +92,15 @@ export function emitMessage(w: Writer, m: MessageModel, mod: ModuleModel, scope:
   );
   const tsOf = (n: string) => mod.messages.find((x) => x.name === n)?.tsName ?? '';
   const replyType = m.reply !== undefined ? `${mdef}<${tsOf(m.reply)}Input, ${tsOf(m.reply)}>` : undefined;
-  w.open(`export const ${name}Def: ${mdef}<${name}Input, ${name}${replyType ? `, ${replyType}` : ''}> = {`);
+  const detailsType =
+    m.details !== undefined ? `${mdef}<${tsOf(m.details)}Input, ${tsOf(m.details)}>` : undefined;
+  const typeArgs = [
+    `${name}Input`,
+    name,
+    ...(replyType ? [replyType] : []),
+    ...(detailsType ? [detailsType] : []),
+  ];
+  w.open(`export const ${name}Def: ${mdef}<${typeArgs.join(', ')}> = {`);
   w.line(`name: ${msgLit},`);
   w.line(`crc: '${m.crc}',`);
   w.line(`nameCrc: '${m.name}_${m.crc.slice(2)}',`);
@@ -103,7 +111,7 @@ export function emitMessage(w: Writer, m: MessageModel, mod: ModuleModel, scope:
   const def = (n: string) => `${tsOf(n)}Def`;
   if (m.reply !== undefined) w.line(`get reply(): ${replyType} { return ${def(m.reply)}; },`);
   if (m.stream) w.line('stream: true,');
-  if (m.details !== undefined) w.line(`get details(): ${mdef} { return ${def(m.details)}; },`);
+  if (m.details !== undefined) w.line(`get details(): ${detailsType} { return ${def(m.details)}; },`);
   if (m.events !== undefined) {
     w.line(`get events(): readonly ${mdef}[] { return [${m.events.map(def).join(', ')}]; },`);
   }

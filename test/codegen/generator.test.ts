@@ -233,6 +233,16 @@ describe('message kinds and services', () => {
     expect(def(baseMod, 'WantThings').events).toEqual([def(baseMod, 'ThingEvent')]);
     expect(def(baseMod, 'Odd').reply).toBeUndefined();
   });
+
+  it('types a get-stream definition with its reply and its details, so a client can type both', () => {
+    const text = files.get('base.ts') ?? '';
+    expect(text).toContain(
+      'export const ThingGetDef: MessageDef<ThingGetInput, ThingGet, MessageDef<ThingGetReplyInput, ThingGetReply>, MessageDef<ThingDetails2Input, ThingDetails2>> = {',
+    );
+    expect(text).toContain(
+      'get details(): MessageDef<ThingDetails2Input, ThingDetails2> { return ThingDetails2Def; },',
+    );
+  });
 });
 
 describe('encoding rules', () => {

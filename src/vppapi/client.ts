@@ -57,6 +57,12 @@ export interface RequestOptions {
 
 type ReplyOf<D> = D extends { readonly reply?: MessageDef<unknown, infer R> } ? R : unknown;
 type InputOf<D> = D extends MessageDef<infer I, unknown> ? I : never;
+/** What a dump collects: a "get" stream's details, else (an old-style dump) the messages its `reply` names. */
+type DetailsOf<D> = D extends { readonly details?: MessageDef<unknown, infer T> }
+  ? unknown extends T
+    ? ReplyOf<D>
+    : T
+  : ReplyOf<D>;
 
 /** Cumulative counters over every connection this client made. */
 export interface VppClientStats extends ConnectionStats {
@@ -203,12 +209,12 @@ export class VppClient {
     def: D,
     value: InputOf<D>,
     opts: RequestOptions = {},
-  ): Promise<Array<ReplyOf<D>>> {
+  ): Promise<Array<DetailsOf<D>>> {
     const caller = this.eagerStacks ? captureCallerStack(this.dump) : undefined;
     try {
       const conn = this.conn;
       if (!conn?.ready) throw new VppDisconnectedError(def.name, this.lastReason);
-      return await conn.dump<ReplyOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
+      return await conn.dump<DetailsOf<D>>(def, value as object, { timeoutMs: opts.timeoutMs, caller });
     } catch (err) {
       throw this.withCaller(err, caller);
     }

@@ -46,6 +46,13 @@ export const DEFAULT_LIVENESS_MAX_MISSED = 3;
 export const DEFAULT_MAX_IN_FLIGHT = 65_536;
 /** Bound on the details one dump may collect. */
 export const DEFAULT_MAX_DUMP_DETAILS = 1_000_000;
+/**
+ * A "get" stream answers -165 (EAGAIN) when it stopped early and wants to be asked again from the cursor in
+ * its reply (src/vlibapi/api_helper_macros.h, REPLY_AND_DETAILS_MACRO; vpp_papi's details_iter loops on it).
+ */
+export const GET_STREAM_EAGAIN = -165;
+/** Bound on the re-issues of one "get" stream; each round must also make progress (details or a new cursor). */
+export const MAX_GET_STREAM_ROUNDS = 10_000;
 /** How many timed-out contexts are remembered so a late reply is counted as late rather than unexpected. */
 const EXPIRED_MEMORY = 4_096;
 /** The context of sockclnt_create; any non-zero value works since nothing else is in flight. */
@@ -96,6 +103,12 @@ export interface ConnectionStats {
 }
 
 type PendingKind = 'request' | 'dump' | 'get';
+
+/** One round of a "get" stream: its details and the reply that ended it. */
+interface GetRound {
+  readonly details: unknown[];
+  readonly reply: { readonly retval?: unknown; readonly cursor?: unknown };
+}
 
 interface Pending {
   readonly kind: PendingKind;
@@ -260,11 +273,12 @@ export class VppConnection {
   /**
    * dump sends a dump and collects its details in order. An old-style dump (`def.stream`) is followed by a
    * control_ping with the same context, whose reply ends it; a "get" stream (`def.details`) ends with its
-   * reply, whose negative retval rejects with VppApiError.
+   * reply: -165 (EAGAIN) re-issues it from the reply's cursor and the rounds' details are joined, any
+   * other negative retval rejects with VppApiError.
    */
   dump<TDetails = unknown>(def: MessageDef, value: object, opts: CallOptions = {}): Promise<TDetails[]> {
     if (def.details !== undefined && def.reply !== undefined) {
-      return this.start('get', def, value, def.reply, def.details, opts) as Promise<TDetails[]>;
+      return this.getStream(def, def.reply, def.details, value, opts) as Promise<TDetails[]>;
     }
     if (def.reply === undefined) {
       return this.refuse(new MaglevError('ERR_BAD_REQUEST', `${def.name} has no details message`), opts);
@@ -301,6 +315,44 @@ export class VppConnection {
   /** destroy drops the connection at once, rejecting everything pending with `reason`. */
   destroy(reason: string, cause?: unknown): void {
     this.fail(reason, cause);
+  }
+
+  /** getStream runs a "get" stream's rounds: each one a call of its own (own context, own silence timeout). */
+  private async getStream(
+    def: MessageDef,
+    replyDef: MessageDef,
+    detailsDef: MessageDef,
+    value: object,
+    opts: CallOptions,
+  ): Promise<unknown[]> {
+    const all: unknown[] = [];
+    let request = value as { cursor?: unknown };
+    for (let round = 1; ; round++) {
+      const r = (await this.start('get', def, request, replyDef, detailsDef, opts)) as GetRound;
+      if (all.length + r.details.length > this.opts.maxDumpDetails) {
+        throw attachCallerStack(
+          new MaglevError(
+            'ERR_UNAVAILABLE',
+            `${def.name}: more than ${this.opts.maxDumpDetails} details over ${round} rounds; abandoned`,
+          ),
+          opts.caller,
+        );
+      }
+      for (const d of r.details) all.push(d);
+      if (r.reply.retval !== GET_STREAM_EAGAIN) return all;
+      const cursor = r.reply.cursor;
+      const stuck = typeof cursor !== 'number' || (r.details.length === 0 && cursor === request.cursor);
+      if (stuck || round >= MAX_GET_STREAM_ROUNDS) {
+        const why = stuck
+          ? `cursor ${String(cursor)} again with no details`
+          : `still -165 after ${round} rounds`;
+        throw attachCallerStack(
+          new MaglevError('ERR_UNAVAILABLE', `${def.name}: VPP asked to retry (-165, EAGAIN) but ${why}`),
+          opts.caller,
+        );
+      }
+      request = { ...request, cursor };
+    }
   }
 
   private refuse<T>(err: Error, opts: CallOptions): Promise<T> {
@@ -536,6 +588,15 @@ export class VppConnection {
         },
         `← ${p.messageName} #${p.context}`,
       );
+    }
+    if (p.kind === 'get') {
+      // The stream's loop decides about -165; every other failure is the call's.
+      if (typeof retval === 'number' && retval < 0 && retval !== GET_STREAM_EAGAIN) {
+        p.reject(attachCallerStack(new VppApiError(p.messageName, retval, p.context), p.caller));
+      } else {
+        p.resolve({ details: p.details, reply: reply as GetRound['reply'] } satisfies GetRound);
+      }
+      return;
     }
     if (typeof retval === 'number' && retval < 0) {
       p.reject(attachCallerStack(new VppApiError(p.messageName, retval, p.context), p.caller));

@@ -89,7 +89,7 @@ describe('dump', () => {
     expect(client.inFlight).toBe(0);
   });
 
-  it('collects a get-stream until its reply, and rejects on the reply retval', async () => {
+  it('collects a get-stream until its reply, and rejects on a failing reply retval', async () => {
     let retval = 0;
     const { client } = await setup(({ def }) =>
       def.name === 'ip_path_mtu_get'
@@ -101,11 +101,52 @@ describe('dump', () => {
         : undefined,
     );
     expect(await client.dump(IpPathMtuGetDef, { cursor: 0 })).toHaveLength(2);
-    retval = -165;
+    retval = -7;
     await expect(client.dump(IpPathMtuGetDef, { cursor: 0 })).rejects.toMatchObject({
-      retval: -165,
-      retvalName: 'VNET_API_ERROR_EAGAIN',
+      retval: -7,
+      retvalName: 'VNET_API_ERROR_INVALID_VALUE',
     });
+    expect(client.inFlight).toBe(0);
+  });
+
+  it('re-issues a get-stream from the cursor VPP returned with -165 (EAGAIN) and joins the rounds', async () => {
+    const detail = (table_id: number) => {
+      const d = template(IpPathMtuDetailsDef);
+      return { def: IpPathMtuDetailsDef, value: { ...d, pmtu: { ...d.pmtu, table_id } } };
+    };
+    const cursors: number[] = [];
+    const { client } = await setup(({ def, value }) => {
+      if (def.name !== 'ip_path_mtu_get') return undefined;
+      const { cursor } = value as { cursor: number };
+      cursors.push(cursor);
+      // VPP suspends a long walk: what it sent so far, then -165 and where to go on (api_helper_macros.h).
+      if (cursor === 0)
+        return [detail(1), detail(2), { def: IpPathMtuGetReplyDef, value: { retval: -165, cursor: 7 } }];
+      return [detail(7), { def: IpPathMtuGetReplyDef, value: { retval: 0, cursor: 0xffffffff } }];
+    });
+    const got = await client.dump(IpPathMtuGetDef, { cursor: 0 });
+    expect(got.map((d) => d.pmtu.table_id)).toEqual([1, 2, 7]);
+    expect(cursors).toEqual([0, 7]);
+    expect(client.inFlight).toBe(0);
+  });
+
+  it('gives up on a get-stream that answers -165 without moving on, naming the message', async () => {
+    const cursors: number[] = [];
+    const { client } = await setup(({ def, value }) => {
+      if (def.name !== 'ip_path_mtu_get') return undefined;
+      cursors.push((value as { cursor: number }).cursor);
+      return [{ def: IpPathMtuGetReplyDef, value: { retval: -165, cursor: 5 } }];
+    });
+    await expect(client.dump(IpPathMtuGetDef, { cursor: 0 })).rejects.toMatchObject({
+      code: 'ERR_UNAVAILABLE',
+      message: expect.stringMatching(
+        /^ip_path_mtu_get: VPP asked to retry \(-165, EAGAIN\) but cursor 5 again/,
+      ),
+    });
+    expect(cursors).toEqual([0, 5]);
+    expect(client.inFlight).toBe(0);
+    // The connection is fine: the next call works.
+    expect(await client.request(ControlPingDef, {})).toMatchObject({ retval: 0 });
   });
 });
 

@@ -12,28 +12,29 @@ export interface CancelSignal {
 }
 
 /**
- * ProbeCancel is a one-shot CancelSignal: `cancel` runs the listeners once, in order, and later listeners
- * are never called. Every listener is called once at most, as with `{ once: true }` on an AbortSignal.
+ * ProbeCancel is a one-shot CancelSignal that behaves as an AbortSignal does for `abort` listeners: each
+ * listener is registered once (adding it again does nothing), `cancel` runs them in order, one removed
+ * while that runs is not called, none added afterwards ever is, and a listener that throws does not stop
+ * the others nor reach whoever cancelled: its error is rethrown on a fresh microtask (an uncaught exception,
+ * as Node reports one thrown by an EventTarget listener), so the scheduler's own bookkeeping always
+ * completes.
  */
 export class ProbeCancel implements CancelSignal {
-  private listeners: (() => void)[] | undefined;
+  private listeners: Set<() => void> | undefined;
   private done = false;
 
   get aborted(): boolean {
     return this.done;
   }
 
-  addEventListener(_type: 'abort', listener: () => void): void {
-    if (this.done) return; // as with AbortSignal: no event after the fact
-    if (this.listeners === undefined) this.listeners = [listener];
-    else this.listeners.push(listener);
+  addEventListener(type: 'abort', listener: () => void): void {
+    if (this.done || type !== 'abort') return; // as with AbortSignal: no event after the fact
+    this.listeners ??= new Set();
+    this.listeners.add(listener);
   }
 
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    const l = this.listeners;
-    if (l === undefined) return;
-    const i = l.indexOf(listener);
-    if (i >= 0) l.splice(i, 1);
+  removeEventListener(type: 'abort', listener: () => void): void {
+    if (type === 'abort') this.listeners?.delete(listener);
   }
 
   /** cancel aborts the attempt; the first call runs the listeners, later calls do nothing. */
@@ -41,17 +42,18 @@ export class ProbeCancel implements CancelSignal {
     if (this.done) return;
     this.done = true;
     const l = this.listeners;
-    this.listeners = undefined;
     if (l === undefined) return;
-    let failure: { err: unknown } | undefined;
+    // Iterating the live set: a listener deleted by an earlier one is skipped, as EventTarget does.
     for (const f of l) {
+      l.delete(f);
       try {
         f();
       } catch (err) {
-        failure ??= { err };
+        queueMicrotask(() => {
+          throw err;
+        });
       }
     }
-    // Every listener ran; a bug in one surfaces to the caller instead of silencing the others.
-    if (failure) throw failure.err;
+    this.listeners = undefined;
   }
 }

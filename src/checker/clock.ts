@@ -7,7 +7,11 @@ export type TimerHandle = unknown;
 export interface Clock {
   /** Milliseconds since the epoch (stamps transitions). */
   now(): number;
-  /** Milliseconds from an arbitrary origin, never stepped by NTP or an operator (schedules probes). */
+  /**
+   * Milliseconds from an arbitrary origin, never stepped by NTP or an operator (schedules probes). Must
+   * advance with `setTimeout`'s time: a test that fakes timers must fake this too (vitest's fake timers
+   * fake `performance.now` along with `setTimeout` by default).
+   */
   monotonic(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;

@@ -54,6 +54,8 @@ export interface SchedulerStats {
   readonly maxInFlight: number;
   readonly started: number;
   readonly forced: number;
+  /** Wake-up times held (live slots plus stale ones not yet dropped): bounded by about twice the live. */
+  readonly wakeTimes: number;
 }
 
 interface Run {
@@ -108,8 +110,11 @@ export class ProbeScheduler {
   private readonly entries = new Map<string, Entry>();
   /** Entries waiting, by the monotonic time they are due; a key stays (maybe empty) until its time comes. */
   private readonly slots = new Map<number, Entry[]>();
-  /** The keys of `slots` as a binary min-heap, so the next slot is found in O(log n). */
-  private readonly slotTimes: number[] = [];
+  /**
+   * The keys of `slots` as a binary min-heap, so the next slot is found in O(log n). A slot emptied by
+   * `remove` leaves its time here until it comes or the heap is rebuilt (when stale times outnumber live).
+   */
+  private slotTimes: number[] = [];
   private wakeTimer: TimerHandle | undefined;
   private wakeTimerAt = 0;
   private readonly tickMs: number;
@@ -142,7 +147,7 @@ export class ProbeScheduler {
     const e: Entry = { key, job, wakeAt: undefined, queued: false, running: undefined, stopped: false };
     this.entries.set(key, e);
     // The nearest tick: a first delay is already random, and aligned it shares its wake-up with others.
-    const at = this.clock.monotonic() + Math.max(0, firstDelayMs);
+    const at = this.clock.monotonic() + (Number.isFinite(firstDelayMs) ? Math.max(0, firstDelayMs) : 0);
     this.wait(e, Math.round(at / this.tickMs) * this.tickMs);
   }
 
@@ -176,7 +181,7 @@ export class ProbeScheduler {
     this.queue = [];
     this.queueHead = 0;
     this.slots.clear();
-    this.slotTimes.length = 0;
+    this.slotTimes = [];
     this.arm();
   }
 
@@ -189,6 +194,7 @@ export class ProbeScheduler {
       maxInFlight: this.maxInFlight,
       started: this.started,
       forced: this.forced,
+      wakeTimes: this.slotTimes.length,
     };
   }
 
@@ -205,14 +211,22 @@ export class ProbeScheduler {
     if (this.slotTimes[0] === at) this.arm();
   }
 
-  /** unwait takes `e` out of its slot; the slot's time stays until it comes (an empty slot costs nothing). */
+  /** unwait takes `e` out of its slot, and drops the slot if that empties it (its time goes stale). */
   private unwait(e: Entry): void {
     if (e.wakeAt === undefined) return;
-    const slot = this.slots.get(e.wakeAt);
+    const at = e.wakeAt;
+    const slot = this.slots.get(at);
     e.wakeAt = undefined;
     if (!slot) return;
     const i = slot.indexOf(e);
     if (i >= 0) slot.splice(i, 1);
+    if (slot.length > 0) return;
+    this.slots.delete(at);
+    // Bounded by the live slots, however many pause/resume or reload storms come: rebuild when mostly stale.
+    if (this.slotTimes.length > 2 * this.slots.size + 64) {
+      this.slotTimes = [...this.slots.keys()].sort((a, b) => a - b); // a sorted array is a min-heap
+      this.arm();
+    }
   }
 
   /** arm sets the single wake-up timer for the earliest slot (or clears it when nothing waits). */
@@ -235,18 +249,26 @@ export class ProbeScheduler {
   private wake(): void {
     this.wakeTimer = undefined;
     const now = this.clock.monotonic();
-    for (let at = this.slotTimes[0]; at !== undefined && at <= now; at = this.slotTimes[0]) {
-      heapPop(this.slotTimes);
-      const slot = this.slots.get(at);
-      this.slots.delete(at);
-      if (!slot) continue;
-      for (const e of slot) {
-        if (e.wakeAt !== at) continue;
-        e.wakeAt = undefined;
-        this.due(e);
+    try {
+      for (let at = this.slotTimes[0]; at !== undefined && at <= now; at = this.slotTimes[0]) {
+        heapPop(this.slotTimes);
+        const slot = this.slots.get(at);
+        this.slots.delete(at);
+        if (!slot) continue;
+        for (const e of slot) {
+          if (e.wakeAt !== at) continue;
+          e.wakeAt = undefined;
+          try {
+            this.due(e);
+          } catch (err) {
+            // One job's failure must not cost the others their turn (they share this wake-up).
+            this.onError(e.key, 'starting a probe threw', err);
+          }
+        }
       }
+    } finally {
+      this.arm();
     }
-    this.arm();
   }
 
   private due(e: Entry): void {
@@ -284,8 +306,8 @@ export class ProbeScheduler {
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
     const startedAt = this.clock.now();
     run.timer = this.clock.setTimeout(() => {
-      run.cancel.cancel();
       if (run.settled) return;
+      // The backstop is armed before the probe hears of its timeout, whatever the probe then does.
       run.timer = this.clock.setTimeout(() => {
         this.forced++;
         this.onError(e.key, `probe did not settle ${BACKSTOP_GRACE_MS} ms after its timeout`);
@@ -297,10 +319,11 @@ export class ProbeScheduler {
           at: this.clock.now(),
         });
       }, BACKSTOP_GRACE_MS);
+      run.cancel.cancel();
     }, e.job.timeoutMs);
     let p: Promise<ProbeResult>;
     try {
-      p = e.job.run(run.cancel);
+      p = Promise.resolve(e.job.run(run.cancel));
     } catch (err) {
       p = Promise.resolve({
         ok: false,

@@ -29,14 +29,42 @@ describe('ProbeCancel', () => {
     expect(calls).toEqual([]);
   });
 
-  it('runs every listener even if one throws, then rethrows the first error', () => {
+  it('keeps going when a listener throws, and reports the error as uncaught, not to the canceller', async () => {
     const c = new ProbeCancel();
     const calls: string[] = [];
     c.addEventListener('abort', () => {
-      throw new Error('first');
+      throw new Error('listener bug');
     });
     c.addEventListener('abort', () => calls.push('second ran'));
-    expect(() => c.cancel()).toThrow('first');
-    expect(calls).toEqual(['second ran']);
+    const uncaught: unknown[] = [];
+    const vitestHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', (e) => uncaught.push(e));
+    try {
+      expect(() => c.cancel()).not.toThrow();
+      expect(calls).toEqual(['second ran']);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.removeAllListeners('uncaughtException');
+      for (const h of vitestHandlers) process.on('uncaughtException', h);
+    }
+    expect(uncaught).toEqual([expect.objectContaining({ message: 'listener bug' })]);
+  });
+
+  it('calls a listener added twice once, and skips one removed by an earlier listener', () => {
+    const c = new ProbeCancel();
+    const calls: string[] = [];
+    const b = (): void => {
+      calls.push('b');
+    };
+    const a = (): void => {
+      calls.push('a');
+      c.removeEventListener('abort', b);
+    };
+    c.addEventListener('abort', a);
+    c.addEventListener('abort', a);
+    c.addEventListener('abort', b);
+    c.cancel();
+    expect(calls).toEqual(['a']);
   });
 });

@@ -134,6 +134,43 @@ describe('the shared tick', () => {
     expect(starts).toHaveLength(6);
   });
 
+  it('a first delay that is not a number starts the job at once and delays nobody else', async () => {
+    const starts: string[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 10 });
+    const job = (key: string): ProbeJob => ({
+      timeoutMs: 5000,
+      timeoutCode: 'L4TOUT',
+      run: () => {
+        starts.push(`${key}@${Date.now()}`);
+        return Promise.resolve(OK);
+      },
+      onResult: () => 1e9,
+    });
+    s.add('good', job('good'), 50);
+    s.add('bad', job('bad'), Number.NaN);
+    await vi.advanceTimersByTimeAsync(100);
+    s.stop();
+    expect(starts).toEqual(['bad@0', 'good@50']);
+  });
+
+  it('remove/add storms leave the wake-up times bounded by the live jobs', async () => {
+    const s = new ProbeScheduler({ maxConcurrent: 10 });
+    const job: ProbeJob = {
+      timeoutMs: 5000,
+      timeoutCode: 'L4TOUT',
+      run: () => Promise.resolve(OK),
+      onResult: () => 1e9,
+    };
+    // Like an operator pausing and resuming 100 backends 1000 times: each resume waits in a new slot.
+    for (let round = 0; round < 1000; round++) {
+      for (let i = 0; i < 100; i++) s.add(`b${i}`, job, 10_000 + Math.random() * 3_600_000);
+    }
+    expect(s.stats().jobs).toBe(100);
+    expect(s.stats().wakeTimes).toBeLessThanOrEqual(2 * 100 + 64);
+    s.stop();
+    expect(s.stats().wakeTimes).toBe(0);
+  });
+
   it('a job removed from a shared slot leaves the others in it due as before', async () => {
     const starts: string[] = [];
     const s = new ProbeScheduler({ maxConcurrent: 10 });
@@ -277,6 +314,50 @@ describe('timeouts and cancellation', () => {
     expect(errors).toHaveLength(1);
     expect(s.stats()).toMatchObject({ inFlight: 0, forced: 1 });
     s.stop();
+  });
+
+  it('a probe whose abort listener throws still gets the backstop: its slot is freed, it runs again', async () => {
+    const errors: string[] = [];
+    let runs = 0;
+    const s = new ProbeScheduler({ maxConcurrent: 1, onError: (_k, what) => errors.push(what) });
+    const uncaught: unknown[] = [];
+    const vitestHandlers = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    process.on('uncaughtException', (e) => uncaught.push(e));
+    try {
+      s.add(
+        'buggy',
+        {
+          timeoutMs: 300,
+          timeoutCode: 'L7TOUT',
+          run: (sig) => {
+            runs++;
+            sig.addEventListener('abort', () => {
+              throw new Error('listener bug');
+            });
+            return new Promise(() => {});
+          },
+          onResult: () => 1000,
+        },
+        0,
+      );
+      await vi.advanceTimersByTimeAsync(1500);
+      expect(errors).toEqual([`probe did not settle 100 ms after its timeout`]);
+      expect(s.stats()).toMatchObject({ forced: 1 });
+      expect(runs).toBe(2);
+      s.stop(); // cancels the second attempt: its listener throws again, and stop still completes
+      expect(s.stats().jobs).toBe(0);
+      // The stuck attempt still holds its slot until its own timeout and backstop settle it.
+      await vi.advanceTimersByTimeAsync(500);
+      expect(s.stats()).toMatchObject({ inFlight: 0, forced: 2, started: 2 });
+    } finally {
+      process.removeAllListeners('uncaughtException');
+      for (const h of vitestHandlers) process.on('uncaughtException', h);
+    }
+    expect(uncaught).toEqual([
+      expect.objectContaining({ message: 'listener bug' }),
+      expect.objectContaining({ message: 'listener bug' }),
+    ]);
   });
 
   it('remove aborts the in-flight attempt and clears the timer: no further attempts', async () => {

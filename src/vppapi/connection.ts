@@ -51,8 +51,10 @@ export const DEFAULT_MAX_DUMP_DETAILS = 1_000_000;
  * its reply (src/vlibapi/api_helper_macros.h, REPLY_AND_DETAILS_MACRO; vpp_papi's details_iter loops on it).
  */
 export const GET_STREAM_EAGAIN = -165;
-/** Bound on the re-issues of one "get" stream; each round must also make progress (details or a new cursor). */
+/** Bound on the re-issues of one "get" stream; each round must also move the cursor forward. */
 export const MAX_GET_STREAM_ROUNDS = 10_000;
+/** Bound on a whole "get" stream, all rounds together (each round is also bounded by the call timeout). */
+export const GET_STREAM_DEADLINE_MS = 60_000;
 /** How many timed-out contexts are remembered so a late reply is counted as late rather than unexpected. */
 const EXPIRED_MEMORY = 4_096;
 /** The context of sockclnt_create; any non-zero value works since nothing else is in flight. */
@@ -88,6 +90,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Where the call was made, appended to the stack of any error it gets. */
   caller?: CallerStack;
+  /** For a dump: the details it may collect, if fewer than the connection's bound (a get stream's later rounds). */
+  maxDetails?: number;
 }
 
 /** Counters a caller can export as metrics. */
@@ -121,6 +125,8 @@ interface Pending {
   readonly detailsId: number;
   readonly detailsDef: MessageDef | undefined;
   readonly details: unknown[];
+  /** How many details this call may collect before it is abandoned. */
+  readonly maxDetails: number;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: Error) => void;
   readonly timeoutMs: number;
@@ -317,7 +323,11 @@ export class VppConnection {
     this.fail(reason, cause);
   }
 
-  /** getStream runs a "get" stream's rounds: each one a call of its own (own context, own silence timeout). */
+  /**
+   * getStream runs a "get" stream's rounds, each a call of its own (own context, own silence timeout). The
+   * rounds share one details budget and one deadline, and each must move the cursor forward: VPP walks a
+   * pool by increasing index (pool_next_index), so anything else would repeat or never end.
+   */
   private async getStream(
     def: MessageDef,
     replyDef: MessageDef,
@@ -325,31 +335,32 @@ export class VppConnection {
     value: object,
     opts: CallOptions,
   ): Promise<unknown[]> {
+    const fail = (code: 'ERR_UNAVAILABLE' | 'ERR_VPP_TIMEOUT', why: string): never => {
+      throw attachCallerStack(new MaglevError(code, `${def.name}: ${why}`), opts.caller);
+    };
+    const deadline = Date.now() + GET_STREAM_DEADLINE_MS;
     const all: unknown[] = [];
     let request = value as { cursor?: unknown };
     for (let round = 1; ; round++) {
-      const r = (await this.start('get', def, request, replyDef, detailsDef, opts)) as GetRound;
-      if (all.length + r.details.length > this.opts.maxDumpDetails) {
-        throw attachCallerStack(
-          new MaglevError(
-            'ERR_UNAVAILABLE',
-            `${def.name}: more than ${this.opts.maxDumpDetails} details over ${round} rounds; abandoned`,
-          ),
-          opts.caller,
-        );
-      }
+      const maxDetails = this.opts.maxDumpDetails - all.length;
+      const r = (await this.start('get', def, request, replyDef, detailsDef, {
+        ...opts,
+        maxDetails,
+      })) as GetRound;
       for (const d of r.details) all.push(d);
       if (r.reply.retval !== GET_STREAM_EAGAIN) return all;
+      const from = typeof request.cursor === 'number' ? request.cursor : 0;
       const cursor = r.reply.cursor;
-      const stuck = typeof cursor !== 'number' || (r.details.length === 0 && cursor === request.cursor);
-      if (stuck || round >= MAX_GET_STREAM_ROUNDS) {
-        const why = stuck
-          ? `cursor ${String(cursor)} again with no details`
-          : `still -165 after ${round} rounds`;
-        throw attachCallerStack(
-          new MaglevError('ERR_UNAVAILABLE', `${def.name}: VPP asked to retry (-165, EAGAIN) but ${why}`),
-          opts.caller,
+      if (typeof cursor !== 'number' || cursor <= from) {
+        fail(
+          'ERR_UNAVAILABLE',
+          `VPP asked to retry (-165, EAGAIN) from cursor ${String(cursor)}, not past ${from}`,
         );
+      }
+      if (round >= MAX_GET_STREAM_ROUNDS)
+        fail('ERR_UNAVAILABLE', `still -165 (EAGAIN) after ${round} rounds`);
+      if (Date.now() > deadline) {
+        fail('ERR_VPP_TIMEOUT', `still -165 (EAGAIN) after ${GET_STREAM_DEADLINE_MS} ms (${round} rounds)`);
       }
       request = { ...request, cursor };
     }
@@ -415,6 +426,7 @@ export class VppConnection {
         detailsId,
         detailsDef,
         details: [],
+        maxDetails: Math.min(opts.maxDetails ?? this.opts.maxDumpDetails, this.opts.maxDumpDetails),
         resolve,
         reject,
         timeoutMs,
@@ -607,7 +619,7 @@ export class VppConnection {
 
   private addDetail(p: Pending, payload: Uint8Array): void {
     p.lastActivity = Date.now();
-    if (p.details.length >= this.opts.maxDumpDetails) {
+    if (p.details.length >= p.maxDetails) {
       this.abandon(
         p,
         new MaglevError(

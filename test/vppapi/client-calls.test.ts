@@ -130,23 +130,55 @@ describe('dump', () => {
     expect(client.inFlight).toBe(0);
   });
 
-  it('gives up on a get-stream that answers -165 without moving on, naming the message', async () => {
+  it('gives up on a get-stream that answers -165 without moving its cursor forward, naming the message', async () => {
+    for (const replies of [
+      [5, 5], // the same cursor again
+      [1, 2, 1], // back to one already walked (VPP's pool walk only goes forward)
+    ]) {
+      const cursors: number[] = [];
+      const { client } = await setup(({ def, value }) => {
+        if (def.name !== 'ip_path_mtu_get') return undefined;
+        cursors.push((value as { cursor: number }).cursor);
+        const next = replies[cursors.length - 1] ?? 0;
+        const d = template(IpPathMtuDetailsDef);
+        return [
+          { def: IpPathMtuDetailsDef, value: d },
+          { def: IpPathMtuGetReplyDef, value: { retval: -165, cursor: next } },
+        ];
+      });
+      const last = replies.at(-1);
+      const from = replies.at(-2);
+      await expect(client.dump(IpPathMtuGetDef, { cursor: 0 })).rejects.toMatchObject({
+        code: 'ERR_UNAVAILABLE',
+        message: `ip_path_mtu_get: VPP asked to retry (-165, EAGAIN) from cursor ${last}, not past ${from}`,
+      });
+      expect(cursors).toEqual([0, ...replies.slice(0, -1)]);
+      expect(client.inFlight).toBe(0);
+      // The connection is fine: the next call works.
+      expect(await client.request(ControlPingDef, {})).toMatchObject({ retval: 0 });
+      await client.close();
+      await fake?.stop();
+    }
+  });
+
+  it("counts the details bound across a get-stream's rounds, abandoning at the first detail over it", async () => {
     const cursors: number[] = [];
-    const { client } = await setup(({ def, value }) => {
-      if (def.name !== 'ip_path_mtu_get') return undefined;
-      cursors.push((value as { cursor: number }).cursor);
-      return [{ def: IpPathMtuGetReplyDef, value: { retval: -165, cursor: 5 } }];
-    });
+    const { client } = await setup(
+      ({ def, value }) => {
+        if (def.name !== 'ip_path_mtu_get') return undefined;
+        const { cursor } = value as { cursor: number };
+        cursors.push(cursor);
+        const d = { def: IpPathMtuDetailsDef, value: template(IpPathMtuDetailsDef) };
+        return [d, d, { def: IpPathMtuGetReplyDef, value: { retval: -165, cursor: cursor + 10 } }];
+      },
+      { maxDumpDetails: 3 },
+    );
     await expect(client.dump(IpPathMtuGetDef, { cursor: 0 })).rejects.toMatchObject({
       code: 'ERR_UNAVAILABLE',
-      message: expect.stringMatching(
-        /^ip_path_mtu_get: VPP asked to retry \(-165, EAGAIN\) but cursor 5 again/,
-      ),
+      message: 'ip_path_mtu_get: more than 3 details; dump abandoned',
     });
-    expect(cursors).toEqual([0, 5]);
+    expect(cursors).toEqual([0, 10]);
     expect(client.inFlight).toBe(0);
-    // The connection is fine: the next call works.
-    expect(await client.request(ControlPingDef, {})).toMatchObject({ retval: 0 });
   });
 });
 

@@ -1,6 +1,8 @@
-// Against a real VPP (npm run test:vpp with VPP_API_SOCKET set): handshake, show_version, lb_conf_get, 10 000 pings.
+// Against a real VPP (npm run test:vpp with VPP_API_SOCKET set): handshake, show_version, lb_conf_get, 10 000
+// pings, and a "get" stream (ended by its reply, no control_ping).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IpPathMtuGetDef } from 'vpp-binapi-ts/ip';
 import { LbConfGetDef, type LbConfGetReply } from 'vpp-binapi-ts/lb';
 import { ControlPingDef } from 'vpp-binapi-ts/memclnt';
 import { ShowVersionDef, type ShowVersionReply } from 'vpp-binapi-ts/vpe';
@@ -56,5 +58,14 @@ describe.skipIf(!socketPath)(`VPP client against a real VPP at ${socketPath ?? '
     );
     expect(order).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     expect(client.inFlight).toBe(0);
+  });
+
+  it('runs a "get" stream to its reply (ip_path_mtu_get), and the session carries on', async () => {
+    const before = client.stats.requests;
+    const mtus = await client.dump(IpPathMtuGetDef, { cursor: 0 });
+    expect(Array.isArray(mtus)).toBe(true);
+    for (const m of mtus) expect(m.pmtu.path_mtu).toBeGreaterThan(0);
+    expect(client.stats.requests - before).toBe(1); // no control_ping behind it
+    expect(await client.request(ControlPingDef, {})).toMatchObject({ retval: 0 });
   });
 });

@@ -13,17 +13,34 @@ export interface DesiredLb {
 }
 
 /**
- * flushOnDeleteOf: addresses of backends that left the config (`removed` in the snapshot) while down or
- * disabled. Deleting their AS flushes; any other delete lets existing flows finish (spec §5).
+ * flushOnDeleteOf: the AS addresses whose delete flushes (spec §5: a delete lets existing flows finish
+ * "unless the backend was down or disabled"). A backend counts as down or disabled by its weighting
+ * state: down, disabled, paused while down, or removed from the config while one of those. The same
+ * address may belong to several backends (one host, several healthchecks): any of them up or unknown
+ * keeps the flows, as an AS delete cannot tell which backend it was for.
  */
 export function flushOnDeleteOf(health: HealthSnapshot): ReadonlySet<string> {
-  const out = new Set<string>();
+  const flush = new Set<string>();
+  const keep = new Set<string>();
   for (const b of health.backends.values()) {
-    if (b.state !== 'removed') continue;
-    const before = b.history[b.history.length - 1]?.from;
-    if (b.lastKnown === 'down' || before === 'disabled' || before === 'down') out.add(b.address.text);
+    let gone: boolean;
+    if (b.state === 'removed') {
+      const before = b.history[b.history.length - 1]?.from;
+      gone = b.lastKnown === 'down' || before === 'disabled' || before === 'down';
+    } else {
+      gone = b.state === 'down' || b.state === 'disabled' || (b.state === 'paused' && b.lastKnown === 'down');
+    }
+    (gone ? flush : keep).add(b.address.text);
   }
-  return out;
+  for (const a of keep) flush.delete(a);
+  return flush;
+}
+
+/** sameSet: equal membership (the flush set is swapped only when it really changed). */
+export function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { DesiredVip, LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { MaglevError } from '../util/errors.js';
 import { type ApplyReport, applyPlan, type StepOutcome } from './apply.js';
-import { buildDesiredVip, type DesiredLb, flushOnDeleteOf } from './desired-vips.js';
+import { buildDesiredVip, type DesiredLb, flushOnDeleteOf, sameSet } from './desired-vips.js';
 import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
 import { LiveRecord } from './live-record.js';
 import { describeStep, type PlanStep, planAll } from './plan.js';
@@ -137,6 +137,8 @@ export class Reconciler {
   #running: Promise<void> | undefined;
   #connected = false;
   #everConnected = false;
+  /** A reconnect during warmup: the next drain reads VPP first to learn whether it restarted. */
+  #restartCheck = false;
   /** Bumped on every connect and disconnect: a pass made for an older connection stops. */
   #epoch = 0;
   #liveConf: LbConf | undefined;
@@ -192,7 +194,6 @@ export class Reconciler {
    * frontends', not the config's). Without `changed`, everything is recomputed and goes dirty.
    */
   setHealth(snapshot: HealthSnapshot, changed?: Iterable<string>): void {
-    const previous = this.#health;
     this.#health = snapshot;
     if (changed === undefined) {
       this.#recomputeAll();
@@ -201,16 +202,11 @@ export class Reconciler {
       return;
     }
     const frontends = new Set<string>();
-    let removedChanged = false;
     for (const name of changed) {
       for (const fe of this.#frontendsOf.get(name) ?? []) frontends.add(fe);
-      if (
-        snapshot.backends.get(name)?.state === 'removed' ||
-        previous.backends.get(name)?.state === 'removed'
-      )
-        removedChanged = true;
     }
-    if (removedChanged) this.#setFlushOnDelete(flushOnDeleteOf(snapshot));
+    const flush = flushOnDeleteOf(snapshot);
+    if (!sameSet(flush, this.#flushOnDelete)) this.#setFlushOnDelete(flush);
     for (const fe of frontends) this.#recomputeFrontend(fe);
     this.#kick();
   }
@@ -249,23 +245,18 @@ export class Reconciler {
     this.#kick();
   }
 
-  /** vppConnected: read lb conf and take a full sync. A reconnect ends warmup: VPP's state may be gone. */
+  /**
+   * vppConnected: read lb conf and take a full sync. A reconnect during warmup first reads VPP: if its lb
+   * state is gone VPP restarted, and warmup ends (nothing is left to keep neutral); if it kept its VIPs
+   * (a dropped socket, missed pings) warmup goes on, so unknown backends are not zeroed under traffic.
+   */
   vppConnected(): void {
     this.#connected = true;
     this.#epoch++;
     this.#record.reset();
     this.#liveConf = undefined;
     this.#confRefused = false;
-    if (this.#everConnected && this.#warmup.end('VPP reconnected')) {
-      this.#warmupTimer?.();
-      this.#warmupTimer = undefined;
-      logEvent(
-        this.#log,
-        'warmup-done',
-        { durationMs: Math.round(this.#now() - this.#warmup.startedAt), reason: 'vpp-reconnected' },
-        { msg: 'warmup ended: VPP reconnected, reprogramming at once' },
-      );
-    }
+    if (this.#everConnected && this.#warmup.phase(this.#now()) !== 'done') this.#restartCheck = true;
     this.#everConnected = true;
     this.#full = 'vpp-connect';
     this.#kick();
@@ -404,7 +395,7 @@ export class Reconciler {
     this.#dirty.add(k);
   }
 
-  /** #setFlushOnDelete swaps the set every desired VIP shares (only when a removed backend changed). */
+  /** #setFlushOnDelete swaps the set every desired VIP shares (only when its membership changed). */
   #setFlushOnDelete(set: ReadonlySet<string>): void {
     this.#flushOnDelete = set;
     for (const [k, v] of this.#desiredVips) this.#desiredVips.set(k, { ...v, flushOnDelete: set });
@@ -476,6 +467,12 @@ export class Reconciler {
   async #drain(): Promise<void> {
     await Promise.resolve();
     while (!this.#stopped && this.#connected && (this.#full !== undefined || this.#dirty.size > 0)) {
+      // The check's dump serves this iteration's full pass, which then does not read VPP again.
+      let fresh = false;
+      if (this.#restartCheck) {
+        if (!(await this.#checkRestart())) return;
+        fresh = true;
+      }
       if (!this.#warmup.canWrite(this.#now())) {
         logEvent(
           this.#log,
@@ -489,7 +486,7 @@ export class Reconciler {
       if (full !== undefined) {
         this.#full = undefined;
         this.#dirty.clear();
-        await this.#pass(full, undefined);
+        await this.#pass(full, undefined, fresh);
       } else {
         const keys = new Set(this.#dirty);
         this.#dirty.clear();
@@ -498,7 +495,47 @@ export class Reconciler {
     }
   }
 
-  async #pass(trigger: SyncTrigger, keys: Set<string> | undefined): Promise<void> {
+  /**
+   * checkRestart reads VPP after a reconnect during warmup (reading is allowed while holding) and ends
+   * warmup if the lb state is gone. False when the read failed: the check stays due for the next drain.
+   */
+  async #checkRestart(): Promise<boolean> {
+    const epoch = this.#epoch;
+    let vips: number;
+    try {
+      const dump = await this.#dp.dump();
+      if (this.#epoch !== epoch || this.#stopped) return false;
+      this.#record.replaceAll(dump);
+      vips = dump.vips.size;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      logEvent(
+        this.#log,
+        'lb-sync-error',
+        { trigger: 'vpp-connect', error, full: true },
+        { msg: `reading VPP after a reconnect failed: ${error}` },
+      );
+      return false;
+    }
+    this.#restartCheck = false;
+    if (vips > 0) {
+      this.#log.info({ vips }, `VPP reconnected with its ${vips} VIP(s): not a restart, warmup goes on`);
+      return true;
+    }
+    if (this.#warmup.end('VPP restarted')) {
+      this.#warmupTimer?.();
+      this.#warmupTimer = undefined;
+      logEvent(
+        this.#log,
+        'warmup-done',
+        { durationMs: Math.round(this.#now() - this.#warmup.startedAt), reason: 'vpp-restarted' },
+        { msg: 'warmup ended: VPP restarted (no lb state), reprogramming at once' },
+      );
+    }
+    return true;
+  }
+
+  async #pass(trigger: SyncTrigger, keys: Set<string> | undefined, dumped = false): Promise<void> {
     const t0 = this.#now();
     const full = keys === undefined;
     const epoch = this.#epoch;
@@ -511,17 +548,19 @@ export class Reconciler {
     let report: ApplyReport | undefined;
     let error: string | undefined;
     try {
-      if (full) {
+      if (full && !dumped) {
         const dump = await this.#dp.dump();
         const why = stale();
         if (why !== undefined) throw new MaglevError('ERR_VPP_DISCONNECTED', `dump discarded: ${why}`);
         this.#record.replaceAll(dump);
       }
-      await this.#syncConf(full);
       const scope = this.#scope(true, keys);
       // A per-VIP pass copies only its VIPs' live state: a transition costs its VIP, not the config.
       const live = keys ? this.#record.snapshotOf(scope) : this.#record.snapshot();
       const steps = planAll(this.#desiredVips, live, this.#planOptions(), scope);
+      // lb_conf goes before the first VIP change; during warmup nothing else is written (spec §6: at the
+      // first release), so a pass with no step leaves it alone until warmup is over.
+      if (steps.length > 0 || this.#warmup.phase(this.#now()) === 'done') await this.#syncConf(full);
       const apiTimeoutMs = this.#model.vpp.apiTimeoutMs;
       report = await applyPlan(steps, this.#dp, this.#record, {
         apiTimeoutMs,
@@ -531,7 +570,21 @@ export class Reconciler {
         onStep: (o) => this.#logStep(o, trigger),
         shouldAbort: stale,
       });
-      if (report.unfinishedVips.size > 0) this.#scheduleRetry(report.unfinishedVips);
+      // VPP refuses a VIP that conflicts with another on its prefix (all-port vs per-port -81, encap -73)
+      // while that one exists; when this pass deleted VIPs, the conflict may be gone: retry those once soon
+      // rather than leave the prefix without a VIP until the next full sync.
+      if (
+        report.refusedVips.size > 0 &&
+        report.outcomes.some((o) => o.status === 'ok' && o.step.kind === 'vip-del')
+      ) {
+        this.#scheduleRetry(report.refusedVips);
+      }
+      if (report.unfinishedVips.size > 0) {
+        // A call that timed out may still have run in VPP: the retry reads VPP again instead of trusting
+        // the record, or it would re-send an add that landed (refused -81) and skip the rest of the VIP.
+        this.#retryFull = true;
+        this.#scheduleRetry(report.unfinishedVips);
+      }
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       logEvent(
@@ -541,7 +594,8 @@ export class Reconciler {
         { msg: `lb sync failed: ${error}` },
       );
       if (full) this.#retryFull = true;
-      this.#scheduleRetry(keys ?? new Set());
+      // A failed full pass leaves every VIP pending (what `dirtyVips` reports) until the retry's full sync.
+      this.#scheduleRetry(keys ?? new Set(this.#desiredVips.keys()));
     }
     const durationMs = this.#now() - t0;
     const info: PassInfo = { trigger, full, report, durationMs, error };

@@ -6,7 +6,8 @@ import type { LbAsState, LbConf, LbLiveState, LbVipState } from '../../src/model
 import { type VipKey, vipKeyString } from '../../src/model/vip-key.js';
 import { MaglevError } from '../../src/util/errors.js';
 
-class RetvalError extends MaglevError {
+/** RetvalError is a refusal as the real adapter reports one: ERR_VPP_RETVAL with the retval and its name. */
+export class RetvalError extends MaglevError {
   readonly retval: number;
   readonly retvalName: string;
   constructor(call: string, retval: number, retvalName: string) {

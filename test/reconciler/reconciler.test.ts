@@ -3,8 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { parseAddress } from '../../src/model/address.js';
 import type { DesiredModel } from '../../src/model/desired.js';
+import { vipKeyString } from '../../src/model/vip-key.js';
 import { type PassInfo, Reconciler } from '../../src/reconciler/reconciler.js';
-import { FakeDataplane } from '../fakes/fake-dataplane.js';
+import { MaglevError } from '../../src/util/errors.js';
+import { FakeDataplane, RetvalError } from '../fakes/fake-dataplane.js';
 import { buildHealth, buildModel } from './builders.js';
 
 const backends = { a: '10.0.0.1', b: '10.0.0.2', c: '10.0.0.3', d: '10.0.0.4' };
@@ -180,6 +182,165 @@ describe('reconciler', () => {
     await r.whenIdle();
     expect(dp.state()).toEqual(want);
     expect(r.warmupPhase()).toBe('done');
+    await r.stop();
+  });
+
+  it('a reconnect during warmup to a VPP that kept its state is no restart: warmup goes on, nothing zeroed', async () => {
+    // The previous daemon programmed VPP; this one starts with every backend unknown.
+    const first = start(model(), allUp);
+    first.vppConnected();
+    await first.whenIdle();
+    await first.stop();
+    const want = dp.state();
+    dp.calls.length = 0;
+    const m = model({ startupMinDelayMs: 5000, startupMaxDelayMs: 30_000 });
+    const r = new Reconciler({
+      dataplane: dp,
+      logger: silentLogger(),
+      model: m,
+      health: buildHealth(m, {}),
+      now: () => Date.now(),
+    });
+    r.vppConnected();
+    await vi.advanceTimersByTimeAsync(1000);
+    r.vppDisconnected(); // a dropped socket or missed pings, not a VPP restart
+    r.vppConnected();
+    await vi.advanceTimersByTimeAsync(9000);
+    await r.whenIdle();
+    expect(r.warmupPhase()).toBe('releasing');
+    expect(dp.calls).toEqual([]);
+    expect(dp.state()).toEqual(want);
+    await r.stop();
+  });
+
+  it('writes lb_conf at the first release, not when startup-min-delay ends with nothing released', async () => {
+    const m = model({ startupMinDelayMs: 5000, startupMaxDelayMs: 30_000 });
+    const r = start(m, { a: 'up', b: 'up' }); // c and d unknown: neither frontend may be released
+    r.vppConnected();
+    await vi.advanceTimersByTimeAsync(6000);
+    await r.whenIdle();
+    expect(r.warmupPhase()).toBe('releasing');
+    expect(dp.calls).toEqual([]);
+    r.setHealth(buildHealth(m, { a: 'up', b: 'up', c: 'up' }), ['c']);
+    await r.whenIdle();
+    expect(dp.calls.slice(0, 2)).toEqual([
+      'conf 192.0.2.254 2001:db8::fe 65536 40',
+      'vip-add 192.0.2.1/32 tcp:80 gre4 1024',
+    ]);
+    await r.stop();
+  });
+
+  it('flushes the AS of a down or disabled backend that leaves a frontend but stays in the config', async () => {
+    for (const [state, flush] of [
+      ['down', true],
+      ['disabled', true],
+      ['paused:down', true],
+      ['up', false],
+      ['paused:up', false],
+    ] as const) {
+      const be = { a: '10.0.0.1', b: '10.0.0.2' };
+      const fe = (pool: Record<string, number>) => [
+        { name: 'web', vip: '192.0.2.1', flushOnDown: false, pools: { p: pool } },
+        { name: 'other', vip: '192.0.2.9', pools: { p: { b: 100 } } },
+      ];
+      const m1 = buildModel(be, fe({ a: 100, b: 100 }));
+      const r = start(m1, { a: 'up', b: state });
+      r.vppConnected();
+      await r.whenIdle();
+      dp.calls.length = 0;
+      r.setModel(buildModel(be, fe({ a: 100 })));
+      await r.whenIdle();
+      expect(dp.calls, state).toEqual([`as-del 192.0.2.1/32 tcp:80 10.0.0.2${flush ? ' flush' : ''}`]);
+      await r.stop();
+    }
+  });
+
+  it('after calls that timed out but ran late in VPP, the retry reads VPP again and converges', async () => {
+    /** VPP stalls: each call times out for the daemon, but VPP runs it once it wakes up. */
+    class LateDataplane extends FakeDataplane {
+      stalled = false;
+      readonly late: (() => Promise<void>)[] = [];
+      async #call(what: string, run: () => Promise<void>): Promise<void> {
+        if (!this.stalled) return run();
+        this.late.push(run);
+        throw new MaglevError('ERR_VPP_TIMEOUT', `${what}: no reply from VPP`);
+      }
+      async wake(): Promise<void> {
+        this.stalled = false;
+        for (const run of this.late.splice(0)) await run().catch(() => {}); // a retried add runs twice: -81
+      }
+      override addVip(...a: Parameters<FakeDataplane['addVip']>) {
+        return this.#call('vip-add', () => super.addVip(...a));
+      }
+      override addAs(...a: Parameters<FakeDataplane['addAs']>) {
+        return this.#call('as-add', () => super.addAs(...a));
+      }
+    }
+    const late = new LateDataplane();
+    const m = buildModel({ a: '10.0.0.1', b: '10.0.0.2' }, [
+      { name: 'web', vip: '192.0.2.1', pools: { p: { a: 100, b: 100 } } },
+    ]);
+    const r = new Reconciler({
+      dataplane: late,
+      logger: silentLogger(),
+      model: m,
+      health: buildHealth(m, { a: 'up', b: 'up' }),
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    late.stalled = true;
+    r.vppConnected();
+    await vi.advanceTimersByTimeAsync(900);
+    await r.whenIdle();
+    expect(r.lastPass?.report?.unfinishedVips.size).toBe(1);
+    await late.wake(); // the VIP exists in VPP now, without its ASs
+    late.calls.length = 0;
+    await vi.advanceTimersByTimeAsync(2000);
+    await r.whenIdle();
+    expect(late.calls).toEqual([
+      'as-add 192.0.2.1/32 tcp:80 10.0.0.1 100',
+      'as-add 192.0.2.1/32 tcp:80 10.0.0.2 100',
+    ]);
+    expect(late.state()).toEqual(['192.0.2.1/32 tcp:80: 10.0.0.1=100 10.0.0.2=100']);
+    expect(r.lastPass?.report?.refusedVips.size).toBe(0);
+    await r.stop();
+  });
+
+  it('a frontend moved from one port to all ports on its prefix is up again within a second, not a sync-interval', async () => {
+    /** VPP refuses an all-port VIP while a per-port one exists on the same prefix, and vice versa (-81). */
+    class ConflictDataplane extends FakeDataplane {
+      override async addVip(...a: Parameters<FakeDataplane['addVip']>): Promise<void> {
+        const [vip] = a;
+        for (const v of this.vips.values()) {
+          if (v.key.prefix.text === vip.prefix.text && (v.key.port === 0) !== (vip.port === 0)) {
+            this.calls.push(`vip-add ${vipKeyString(vip)} refused`);
+            throw new RetvalError('lb_add_del_vip_v2', -81, 'VALUE_EXIST');
+          }
+        }
+        return super.addVip(...a);
+      }
+    }
+    const conflict = new ConflictDataplane();
+    const be = { a: '10.0.0.1' };
+    const m1 = buildModel(be, [{ name: 'web', vip: '192.0.2.1', port: 80, pools: { p: { a: 100 } } }]);
+    const r = new Reconciler({
+      dataplane: conflict,
+      logger: silentLogger(),
+      model: m1,
+      health: buildHealth(m1, { a: 'up' }),
+      now: () => Date.now(),
+    });
+    r.vppConnected();
+    await r.whenIdle();
+    conflict.calls.length = 0;
+    r.setModel(
+      buildModel(be, [{ name: 'web', vip: '192.0.2.1', port: 0, protocol: 255, pools: { p: { a: 100 } } }]),
+    );
+    await r.whenIdle();
+    expect(conflict.calls).toEqual(['vip-add 192.0.2.1/32 any refused', 'vip-del 192.0.2.1/32 tcp:80']);
+    await vi.advanceTimersByTimeAsync(1000);
+    await r.whenIdle();
+    expect(conflict.state()).toEqual(['192.0.2.1/32 any: 10.0.0.1=100']);
     await r.stop();
   });
 

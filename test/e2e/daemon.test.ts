@@ -1,5 +1,7 @@
 // End to end: the built maglevd against a fake VPP (SimLb behind it) and loopback backends, driven by maglevctl.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
@@ -775,6 +777,27 @@ describe('maglevd start-up', () => {
     expect(p.stderr).toContain(`${dir.config}:${lineOf('type: htp')}:`);
     expect(p.stderr).toContain(`${dir.config}:${lineOf('weight: 500')}:`);
     expect(dir.socketExists()).toBe(false);
+  });
+
+  it('--check into a pipe delivers every error line before it exits (20 000 of them)', async () => {
+    const lines = ['maglev:', '  healthchecks:', '    hc: { type: tcp, port: 80 }', '  backends:'];
+    for (let i = 0; i < 20_000; i++)
+      lines.push(`    b${i}: { address: 10.0.${i >> 8}.${i & 255}, healthcheck: nope${i} }`);
+    lines.push('  frontends: {}');
+    const file = join(dir.dir, 'many-errors.yaml');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'maglevd.js'), '--check', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const [code] = (await once(child, 'close')) as [number];
+    expect(code).toBe(2);
+    const errors = stderr.split('\n').filter((l) => l.includes('nope'));
+    expect(errors).toHaveLength(20_000);
+    expect(errors.at(-1)).toContain('nope19999');
   });
 
   it('a bad --metrics value is refused before anything starts', async () => {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { type ErrorCode, isMaglevError, MaglevError } from '../util/errors.js';
 import type { ControlTarget, EventSubscription } from './daemon-port.js';
-import { SseSubscriber } from './event-stream.js';
+import { SseSubscriber, StreamBudget } from './event-stream.js';
 import {
   API_PREFIX,
   type ApiErrorBody,
@@ -44,6 +44,10 @@ export interface ControlServerOptions {
   readonly probeTimeoutMs?: number;
   /** Events a subscriber may fall behind before `overflow` (tests lower it; spec: 1000). */
   readonly maxEventsBehind?: number;
+  /** Bytes a subscriber may fall behind before `overflow` (tests lower it; default MAX_BYTES_BEHIND). */
+  readonly maxBytesBehind?: number;
+  /** Bytes all subscribers may have queued together (default MAX_STREAM_BYTES_TOTAL). */
+  readonly maxStreamBytes?: number;
   /** Wall clock for the replay events' time (tests pin it); Date.now by default. */
   readonly now?: () => number;
 }
@@ -220,11 +224,13 @@ export class ControlServer {
   readonly #opts: ControlServerOptions;
   readonly #routes: Route[];
   readonly #subscribers = new Set<SseSubscriber>();
+  readonly #streamBudget: StreamBudget;
   #closing: Promise<void> | undefined;
 
   private constructor(opts: ControlServerOptions) {
     this.#opts = opts;
     this.#routes = this.#buildRoutes();
+    this.#streamBudget = new StreamBudget(opts.maxStreamBytes);
     this.#server = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
       this.#handle(req, res).catch((e: unknown) => {
         this.#opts.logger?.error({ event: 'control-error', err: e }, 'control request failed unexpectedly');
@@ -541,7 +547,11 @@ export class ControlServer {
         sub?.close();
         this.#subscribers.delete(subscriber);
       },
-      this.#opts.maxEventsBehind,
+      {
+        events: this.#opts.maxEventsBehind,
+        bytes: this.#opts.maxBytesBehind,
+        total: this.#streamBudget,
+      },
     );
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -15,6 +15,7 @@ import {
   type BackendEvent,
   ConfigCheckBodySchema,
   ConfigReloadBodySchema,
+  type ConfigReloadResult,
   type ControlEvent,
   EventsQuerySchema,
   type FrontendEvent,
@@ -544,8 +545,38 @@ export class ControlServer {
   #buildRoutes(): Route[] {
     const t = this.#opts.target;
     const log = this.#opts.logger;
-    const action = (what: string, fields: Record<string, unknown>) =>
-      log?.info({ event: 'control-action', action: what, ...fields }, `operator: ${what}`);
+    /**
+     * act runs an operator action and logs it once its outcome is known: done at info, refused (the
+     * daemon said no: nothing changed) or failed (5xx: it may still be under way) at warn.
+     */
+    const act = async <T>(
+      what: string,
+      fields: Record<string, unknown>,
+      run: () => Promise<T>,
+      refusal?: (r: T) => { code: ErrorCode; message: string } | undefined,
+    ): Promise<T> => {
+      const base = { event: 'control-action', action: what, ...fields };
+      let r: T;
+      try {
+        r = await run();
+      } catch (e) {
+        const code: string = e instanceof ApiError || isMaglevError(e) ? e.code : 'ERR_INTERNAL';
+        const message = e instanceof Error ? e.message : String(e);
+        const outcome = statusOf(code as ErrorCode) >= 500 ? 'failed' : 'refused';
+        log?.warn({ ...base, outcome, code, error: message }, `operator: ${what}: ${outcome}: ${message}`);
+        throw e;
+      }
+      const no = refusal?.(r);
+      if (no) {
+        log?.warn(
+          { ...base, outcome: 'refused', code: no.code, error: no.message },
+          `operator: ${what}: refused: ${no.message}`,
+        );
+      } else {
+        log?.info({ ...base, outcome: 'done' }, `operator: ${what}`);
+      }
+      return r;
+    };
     const find = <T extends { name: string }>(list: T[], kind: string, name: string): T => {
       const v = list.find((x) => x.name === name);
       if (!v) throw new ApiError(404, 'ERR_NOT_FOUND', `no ${kind} named "${name}"`);
@@ -585,8 +616,9 @@ export class ControlServer {
         handle: async (ctx) => {
           const name = checkName('backend', ctx.params[0]);
           const body = parseWith(BackendAdminBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(`${body.action} backend ${name}`, { backend: name });
-          return this.#call(() => t.setBackendState(name, body.action), `${body.action} ${name}`);
+          return act(`${body.action} backend ${name}`, { backend: name }, () =>
+            this.#call(() => t.setBackendState(name, body.action), `${body.action} ${name}`),
+          );
         },
       },
       {
@@ -612,12 +644,11 @@ export class ControlServer {
         handle: async (ctx) => {
           const b = parseWith(SetWeightBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
           const flush = b.flush ?? false;
-          action(`set weight ${b.frontend}/${b.pool}/${b.backend} ${b.weight}${flush ? ' flush' : ''}`, {
-            frontend: b.frontend,
-            pool: b.pool,
-            backend: b.backend,
-          });
-          return this.#call(() => t.setWeight(b.frontend, b.pool, b.backend, b.weight, flush), 'set weight');
+          return act(
+            `set weight ${b.frontend}/${b.pool}/${b.backend} ${b.weight}${flush ? ' flush' : ''}`,
+            { frontend: b.frontend, pool: b.pool, backend: b.backend },
+            () => this.#call(() => t.setWeight(b.frontend, b.pool, b.backend, b.weight, flush), 'set weight'),
+          );
         },
       },
       {
@@ -625,8 +656,9 @@ export class ControlServer {
         segments: ['sync'],
         handle: async (ctx) => {
           const b = parseWith(SyncBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(b.frontend ? `sync ${b.frontend}` : 'sync', { frontend: b.frontend });
-          return this.#call(() => t.sync(b.frontend), 'sync');
+          return act(b.frontend ? `sync ${b.frontend}` : 'sync', { frontend: b.frontend }, () =>
+            this.#call(() => t.sync(b.frontend), 'sync'),
+          );
         },
       },
       {
@@ -646,15 +678,25 @@ export class ControlServer {
         segments: ['config', 'reload'],
         handle: async (ctx) => {
           parseWith(ConfigReloadBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action('config reload', {});
-          const r = await this.#call(() => t.reloadConfig(), 'config reload');
-          if (!r.ok) {
+          const summary = (r: ConfigReloadResult) => {
             const first = r.errors[0];
             const where = first?.line != null ? `${r.file}:${first.line}:${first.col ?? 1}: ` : `${r.file}: `;
+            return `${where}${first?.message ?? 'invalid'}`;
+          };
+          const r = await act(
+            'config reload',
+            {},
+            () => this.#call(() => t.reloadConfig(), 'config reload'),
+            (r) =>
+              r.ok
+                ? undefined
+                : { code: 'ERR_CONFIG', message: `${r.errors.length} error(s), first ${summary(r)}` },
+          );
+          if (!r.ok) {
             throw new ApiError(
               422,
               'ERR_CONFIG',
-              `config reload refused, the running config stays: ${where}${first?.message ?? 'invalid'}`,
+              `config reload refused, the running config stays: ${summary(r)}`,
               r,
             );
           }
@@ -666,8 +708,9 @@ export class ControlServer {
         segments: ['log-level'],
         handle: async (ctx) => {
           const b = parseWith(LogLevelBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(`log level ${b.level}`, { level: b.level });
-          await this.#call(() => t.setLogLevel(b.level), 'set log level');
+          await act(`log level ${b.level}`, { level: b.level }, () =>
+            this.#call(() => t.setLogLevel(b.level), 'set log level'),
+          );
           return { level: b.level };
         },
       },

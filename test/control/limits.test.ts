@@ -1,8 +1,10 @@
-// What no client can do to the control server: lock others out, or get an answer without a JSON body.
+// What no client can do to the control server: lock others out, get an answer without a JSON body, or leave a refused action logged as done.
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorOf, type Harness, raw, startHarness } from './harness.js';
+import { createLogger } from '../../src/log/logger.js';
+import { errorOf, type Harness, jsonReq, raw, startHarness } from './harness.js';
 
 let h: Harness | undefined;
 const sockets: Socket[] = [];
@@ -145,5 +147,59 @@ describe('requests Node itself refuses still get a JSON error', () => {
     const text = Buffer.concat(chunks).toString('utf8');
     expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(text).not.toContain('ERR_BAD_REQUEST');
+  });
+});
+
+describe('operator actions are logged with their outcome', () => {
+  async function logged(): Promise<{ h: Harness; lines: Record<string, unknown>[] }> {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination: sink });
+    const harness = await startHarness({ logger });
+    return { h: harness, lines };
+  }
+  const actions = (lines: Record<string, unknown>[]) => lines.filter((l) => l.event === 'control-action');
+
+  it('a refused pause is logged as refused at warn, not as done', async () => {
+    const got = await logged();
+    h = got.h;
+    const r = await jsonReq(h.socketPath, 'POST', '/v1/backends/nope/admin', { action: 'pause' });
+    expect(r.status).toBe(404);
+    expect(actions(got.lines)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        action: 'pause backend nope',
+        outcome: 'refused',
+        code: 'ERR_NOT_FOUND',
+        msg: expect.stringMatching(/^operator: pause backend nope: refused: no backend named "nope"/),
+      }),
+    ]);
+  });
+
+  it('a refused sync and a refused reload are logged as refused; a done action at info', async () => {
+    const got = await logged();
+    h = got.h;
+    expect((await jsonReq(h.socketPath, 'POST', '/v1/sync', { frontend: 'nope' })).status).toBe(404);
+    h.target.nextReload = {
+      ok: false,
+      file: 'maglev.yaml',
+      generation: 1,
+      changed: false,
+      errors: [{ line: 3, col: 5, path: 'x', message: 'bad' }],
+    };
+    expect((await jsonReq(h.socketPath, 'POST', '/v1/config/reload', {})).status).toBe(422);
+    expect((await jsonReq(h.socketPath, 'POST', '/v1/backends/web1/admin', { action: 'pause' })).status).toBe(
+      200,
+    );
+    expect(actions(got.lines).map((l) => [l.level, l.action, l.outcome, l.code])).toEqual([
+      ['warn', 'sync nope', 'refused', 'ERR_NOT_FOUND'],
+      ['warn', 'config reload', 'refused', 'ERR_CONFIG'],
+      ['info', 'pause backend web1', 'done', undefined],
+    ]);
   });
 });

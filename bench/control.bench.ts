@@ -81,7 +81,7 @@ export async function run(): Promise<void> {
         new Stuck() as unknown as ServerResponse,
         { level: 'info' },
         () => undefined,
-        1_000_000,
+        { events: 1_000_000, bytes: Number.POSITIVE_INFINITY },
       );
       const rate = opsPerSecond(100_000, (i) => s.send(event(i)));
       s.close();

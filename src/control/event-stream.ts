@@ -5,7 +5,9 @@ import {
   type EventsQuery,
   LOG_LEVEL_NAMES,
   type LogLevelName,
+  MAX_BYTES_BEHIND,
   MAX_EVENTS_BEHIND,
+  MAX_STREAM_BYTES_TOTAL,
   type OverflowEvent,
   type StreamEvent,
 } from './protocol.js';
@@ -55,15 +57,56 @@ export function sseFrame(e: StreamEvent): string {
 }
 
 /**
+ * Frames already rendered, keyed by the event object: the hub hands the same object to every
+ * subscriber, so each event is serialised once and every queue holds a reference to one string.
+ */
+const frames = new WeakMap<StreamEvent, string>();
+
+/** sharedFrame is sseFrame rendered once per event object. */
+export function sharedFrame(e: StreamEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = sseFrame(e);
+    frames.set(e, f);
+  }
+  return f;
+}
+
+/** StreamBudget is the byte bound shared by every subscriber of one server. */
+export class StreamBudget {
+  readonly limit: number;
+  /** Bytes of live frames queued by all subscribers (a shared frame counts once per queue). */
+  queued = 0;
+  constructor(limit = MAX_STREAM_BYTES_TOTAL) {
+    this.limit = limit;
+  }
+}
+
+/** Bounds of one subscriber's queue; the defaults are the documented ones. */
+export interface SubscriberLimits {
+  /** Live frames queued before `overflow` (default MAX_EVENTS_BEHIND). */
+  readonly events?: number;
+  /** Bytes of live frames queued before `overflow` (default MAX_BYTES_BEHIND). */
+  readonly bytes?: number;
+  /** Shared with the server's other subscribers; none by default. */
+  readonly total?: StreamBudget;
+}
+
+/**
  * SseSubscriber writes frames to one response. While the socket accepts writes, frames go straight
  * out; once it pushes back, frames wait in a queue, and a subscriber more than `limit` frames behind
- * is sent a final `overflow` event and dropped. Memory per subscriber is thus bounded by the queue
- * limit plus the socket's high-water mark, and the daemon never waits for a reader.
+ * is sent a final `overflow` event and dropped; so is one whose queued frames exceed its byte bound,
+ * or whose frame would take all subscribers together past the shared budget. Memory per subscriber
+ * is thus bounded by those limits plus the socket's high-water mark, and the daemon never waits.
  */
 export class SseSubscriber {
   readonly #res: ServerResponse;
   readonly #query: EventsQuery;
   readonly #limit: number;
+  readonly #byteLimit: number;
+  readonly #total: StreamBudget | undefined;
+  /** Bytes of the live frames in the queue (replay frames are exempt, as from the count). */
+  #bytes = 0;
   /** Replay frames still in the queue: they do not count as falling behind. */
   #exempt = 0;
   readonly #onClose: () => void;
@@ -77,12 +120,14 @@ export class SseSubscriber {
     res: ServerResponse,
     query: EventsQuery,
     onClose: () => void,
-    limit = MAX_EVENTS_BEHIND,
+    limits: SubscriberLimits = {},
     heartbeatMs = SSE_HEARTBEAT_MS,
   ) {
     this.#res = res;
     this.#query = query;
-    this.#limit = limit;
+    this.#limit = limits.events ?? MAX_EVENTS_BEHIND;
+    this.#byteLimit = limits.bytes ?? MAX_BYTES_BEHIND;
+    this.#total = limits.total;
     this.#onClose = onClose;
     res.on('drain', () => this.#flush());
     res.on('close', () => this.close());
@@ -102,29 +147,54 @@ export class SseSubscriber {
     return this.queued - this.#exempt;
   }
 
+  /** Bytes of live frames waiting for the socket. */
+  get behindBytes(): number {
+    return this.#bytes;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
   /** send delivers one event if it passes this subscriber's filter; never blocks, never throws. */
-  send(e: ControlEvent, frame?: string): void {
+  send(e: ControlEvent): void {
+    this.#send(e, false);
+  }
+
+  /** replay sends the current-state events; they do not count toward the limits on falling behind. */
+  replay(events: readonly ControlEvent[]): void {
+    for (const e of events) this.#send(e, true);
+  }
+
+  #send(e: ControlEvent, exempt: boolean): void {
     if (this.#closed || !matchesFilter(e, this.#query)) return;
-    const f = frame ?? sseFrame(e);
+    const f = sharedFrame(e);
     if (!this.#blocked) {
       this.#blocked = !this.#res.write(f);
       return;
     }
     this.#queue.push(f);
-    if (this.behind > this.#limit) this.#overflow();
+    if (exempt) {
+      this.#exempt++;
+      return;
+    }
+    if (this.behind > this.#limit) {
+      this.#overflow(`fell more than ${this.#limit} events behind`);
+      return;
+    }
+    this.#bytes += f.length;
+    if (this.#total) this.#total.queued += f.length;
+    if (this.#bytes > this.#byteLimit) {
+      this.#overflow(`fell more than ${this.#byteLimit} bytes behind`);
+    } else if (this.#total && this.#total.queued > this.#total.limit) {
+      this.#overflow(`took the subscribers' queues past ${this.#total.limit} bytes`);
+    }
   }
 
-  /** replay sends the current-state events; they do not count toward the limit on falling behind. */
-  replay(events: readonly ControlEvent[]): void {
-    for (const e of events) {
-      const before = this.queued;
-      this.send(e);
-      if (this.queued > before) this.#exempt++;
-    }
+  /** #release forgets the byte count of frames leaving the queue (written or dropped). */
+  #release(bytes: number): void {
+    this.#bytes -= bytes;
+    if (this.#total) this.#total.queued -= bytes;
   }
 
   #flush(): void {
@@ -133,7 +203,9 @@ export class SseSubscriber {
       const f = this.#queue[this.#head] as string;
       this.#queue[this.#head] = '';
       this.#head++;
+      // Replay frames sit at the head of the queue: nothing live is published before the replay.
       if (this.#exempt > 0) this.#exempt--;
+      else this.#release(f.length);
       this.#blocked = !this.#res.write(f);
     }
     if (this.#head === this.#queue.length) {
@@ -145,17 +217,15 @@ export class SseSubscriber {
     }
   }
 
-  #overflow(): void {
+  #overflow(why: string): void {
     const queued = this.behind;
     const e: OverflowEvent = {
       type: 'overflow',
       time: new Date().toISOString(),
       queued,
-      message: `subscriber fell more than ${this.#limit} events behind and was disconnected`,
+      message: `subscriber ${why} and was disconnected`,
     };
-    this.#queue.length = 0;
-    this.#head = 0;
-    this.#exempt = 0;
+    this.#dropQueue();
     this.#stop();
     // The final frame goes behind what the socket already holds; a reader that never takes it is cut off.
     this.#res.end(sseFrame(e));
@@ -175,8 +245,14 @@ export class SseSubscriber {
   close(): void {
     if (this.#closed) return;
     this.#stop();
+    this.#dropQueue();
+  }
+
+  #dropQueue(): void {
+    this.#release(this.#bytes);
     this.#queue.length = 0;
     this.#head = 0;
+    this.#exempt = 0;
   }
 
   #stop(): void {

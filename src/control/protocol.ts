@@ -11,6 +11,15 @@ export const DEFAULT_CONTROL_SOCKET = '/run/maglev/maglevd.sock';
 /** A subscriber this many live events behind is dropped with a final `overflow` event (spec §8). */
 export const MAX_EVENTS_BEHIND = 1000;
 
+/**
+ * A subscriber whose queued live frames exceed this many bytes is dropped the same way: large log
+ * lines must not let 1000 frames each grow into tens of megabytes.
+ */
+export const MAX_BYTES_BEHIND = 1024 * 1024;
+
+/** All subscribers' queued live frames together: the subscriber that would exceed it is dropped. */
+export const MAX_STREAM_BYTES_TOTAL = 32 * 1024 * 1024;
+
 /** Body cap for action routes: their bodies are a few names and numbers. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -1,11 +1,12 @@
 // The control server: HTTP/1.1 + JSON on the unix control socket, routing /v1/ to a ControlTarget.
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { type ErrorCode, isMaglevError, MaglevError } from '../util/errors.js';
 import type { ControlTarget, EventSubscription } from './daemon-port.js';
-import { SseSubscriber } from './event-stream.js';
+import { SseSubscriber, StreamBudget } from './event-stream.js';
 import {
   API_PREFIX,
   type ApiErrorBody,
@@ -14,6 +15,7 @@ import {
   type BackendEvent,
   ConfigCheckBodySchema,
   ConfigReloadBodySchema,
+  type ConfigReloadResult,
   type ControlEvent,
   EventsQuerySchema,
   type FrontendEvent,
@@ -29,8 +31,29 @@ import { prepareSocketPath, SOCKET_FILE_MODE } from './socket-path.js';
 /** A target call (a view or an action) that takes longer than this answers 503. */
 export const CALL_TIMEOUT_MS = 5000;
 
-/** At most this many connections at once (event streams included): a bound on per-client memory. */
+/**
+ * Connections served at once (event streams included): a bound on per-client memory. A request on a
+ * connection accepted beyond it is answered 503 and the connection closed.
+ */
 export const MAX_CONNECTIONS = 256;
+
+/**
+ * Connections beyond MAX_CONNECTIONS still accepted only to answer that 503; past this the kernel's
+ * accept is followed by an immediate close (Node's maxConnections), the last bound.
+ */
+export const MAX_REFUSED_CONNECTIONS = 256;
+
+/** Event streams at once: well below MAX_CONNECTIONS, so watchers never lock out ordinary requests. */
+export const MAX_EVENT_STREAMS = 64;
+
+/** Request headers must arrive within this; a socket that sends none is answered 408 and closed. */
+export const HEADERS_TIMEOUT_MS = 5000;
+
+/** The whole request must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** How often Node checks header and request timeouts: idle sockets go within about this of the limit. */
+export const CONNECTIONS_CHECK_MS = 1000;
 
 /** Shutdown waits this long for requests in flight before cutting connections. */
 export const CLOSE_GRACE_MS = 1000;
@@ -44,6 +67,16 @@ export interface ControlServerOptions {
   readonly probeTimeoutMs?: number;
   /** Events a subscriber may fall behind before `overflow` (tests lower it; spec: 1000). */
   readonly maxEventsBehind?: number;
+  /** Bytes a subscriber may fall behind before `overflow` (tests lower it; default MAX_BYTES_BEHIND). */
+  readonly maxBytesBehind?: number;
+  /** Bytes all subscribers may have queued together (default MAX_STREAM_BYTES_TOTAL). */
+  readonly maxStreamBytes?: number;
+  /** Event streams at once (tests lower it; default MAX_EVENT_STREAMS). */
+  readonly maxEventStreams?: number;
+  /** Request headers must arrive within this (tests lower it; default HEADERS_TIMEOUT_MS). */
+  readonly headersTimeoutMs?: number;
+  /** Connections served at once (tests lower it; default MAX_CONNECTIONS). */
+  readonly maxConnections?: number;
   /** Wall clock for the replay events' time (tests pin it); Date.now by default. */
   readonly now?: () => number;
 }
@@ -200,6 +233,55 @@ function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T>
   });
 }
 
+/** errorBody is the one shape of every error response (docs/api.md, "Errors"). */
+function errorBody(code: ApiErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } };
+}
+
+/**
+ * A request Node's parser refused never reaches a handler; these are the statuses Node itself would
+ * answer (431 for oversized headers, 408 for a header or request timeout, 400 for the rest).
+ */
+function clientErrorResponse(err: NodeJS.ErrnoException): {
+  status: number;
+  reason: string;
+  body: ApiErrorBody;
+} {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        body: errorBody('ERR_BAD_REQUEST', 'request line or headers too large'),
+      };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        reason: 'Request Timeout',
+        body: errorBody('ERR_BAD_REQUEST', 'the request did not arrive in time'),
+      };
+    default:
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        body: errorBody('ERR_BAD_REQUEST', `malformed HTTP request: ${err.message}`),
+      };
+  }
+}
+
+/** rawJsonResponse is a whole HTTP/1.1 response for a socket no ServerResponse owns; it closes. */
+function rawJsonResponse(status: number, reason: string, body: ApiErrorBody): string {
+  const text = `${JSON.stringify(body)}\n`;
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(text)}\r\n` +
+    'cache-control: no-store\r\n' +
+    'connection: close\r\n\r\n' +
+    text
+  );
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, {
@@ -220,22 +302,95 @@ export class ControlServer {
   readonly #opts: ControlServerOptions;
   readonly #routes: Route[];
   readonly #subscribers = new Set<SseSubscriber>();
+  readonly #streamBudget: StreamBudget;
+  /** Connections open now, and those accepted beyond the limit (their requests are answered 503). */
+  #open = 0;
+  readonly #overLimit = new WeakSet<Socket>();
+  /** Responses not yet finished per socket: a parser error must not write into one already started. */
+  readonly #pending = new WeakMap<Socket, Set<ServerResponse>>();
   #closing: Promise<void> | undefined;
 
   private constructor(opts: ControlServerOptions) {
     this.#opts = opts;
     this.#routes = this.#buildRoutes();
-    this.#server = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
-      this.#handle(req, res).catch((e: unknown) => {
-        this.#opts.logger?.error({ event: 'control-error', err: e }, 'control request failed unexpectedly');
-        if (!res.headersSent)
-          sendJson(res, 500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } });
-        else res.destroy();
-      });
+    this.#streamBudget = new StreamBudget(opts.maxStreamBytes);
+    const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
+    this.#server = createServer(
+      {
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        headersTimeout: opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
+        // Node enforces the two timeouts only on this sweep (30 s by default): idle sockets that never
+        // send a header would hold their slots far past the documented 5 s.
+        connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+      },
+      (req, res) => this.#onRequest(req, res),
+    );
+    this.#server.on('connection', (socket: Socket) => {
+      this.#open++;
+      if (this.#open > maxConnections) this.#overLimit.add(socket);
+      socket.once('close', () => this.#open--);
     });
-    this.#server.maxConnections = MAX_CONNECTIONS;
+    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      this.#onClientError(err, socket),
+    );
+    // Beyond the refusal headroom, Node closes new connections at once: the hard bound.
+    this.#server.maxConnections = maxConnections + MAX_REFUSED_CONNECTIONS;
     // The server's own keep-alive and header limits bound idle clients; event streams send keepalives.
     this.#server.keepAliveTimeout = 5000;
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    let pending = this.#pending.get(socket);
+    if (!pending) {
+      pending = new Set();
+      this.#pending.set(socket, pending);
+    }
+    pending.add(res);
+    const finished = () => {
+      pending.delete(res);
+      if (pending.size === 0) this.#pending.delete(socket);
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
+    if (this.#overLimit.has(socket)) {
+      sendJson(
+        res,
+        503,
+        errorBody(
+          'ERR_UNAVAILABLE',
+          `the control socket has ${this.#opts.maxConnections ?? MAX_CONNECTIONS} connections open; try again`,
+        ),
+        { connection: 'close', 'retry-after': '1' },
+      );
+      return;
+    }
+    this.#handle(req, res).catch((e: unknown) => {
+      this.#opts.logger?.error({ event: 'control-error', err: e }, 'control request failed unexpectedly');
+      if (!res.headersSent) sendJson(res, 500, errorBody('ERR_INTERNAL', 'internal error'));
+      else res.destroy();
+    });
+  }
+
+  /**
+   * #onClientError answers what Node's parser refused (bad method, oversized headers, a bad
+   * Content-Length, bytes after `Connection: close`, a timeout) with the usual JSON error, then
+   * closes: the rest of the stream cannot be trusted. A request in flight on the socket whose answer
+   * has not started is answered by this error instead; a socket already gone, or one where an answer
+   * has started (an event stream), is only destroyed.
+   */
+  #onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    const started = [...(this.#pending.get(socket) ?? [])].some((r) => r.headersSent);
+    if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable || started) {
+      socket.destroy();
+      return;
+    }
+    const { status, reason, body } = clientErrorResponse(err);
+    socket.end(rawJsonResponse(status, reason, body));
+    // A peer that never reads the answer does not keep the socket.
+    const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
   }
 
   /**
@@ -390,8 +545,38 @@ export class ControlServer {
   #buildRoutes(): Route[] {
     const t = this.#opts.target;
     const log = this.#opts.logger;
-    const action = (what: string, fields: Record<string, unknown>) =>
-      log?.info({ event: 'control-action', action: what, ...fields }, `operator: ${what}`);
+    /**
+     * act runs an operator action and logs it once its outcome is known: done at info, refused (the
+     * daemon said no: nothing changed) or failed (5xx: it may still be under way) at warn.
+     */
+    const act = async <T>(
+      what: string,
+      fields: Record<string, unknown>,
+      run: () => Promise<T>,
+      refusal?: (r: T) => { code: ErrorCode; message: string } | undefined,
+    ): Promise<T> => {
+      const base = { event: 'control-action', action: what, ...fields };
+      let r: T;
+      try {
+        r = await run();
+      } catch (e) {
+        const code: string = e instanceof ApiError || isMaglevError(e) ? e.code : 'ERR_INTERNAL';
+        const message = e instanceof Error ? e.message : String(e);
+        const outcome = statusOf(code as ErrorCode) >= 500 ? 'failed' : 'refused';
+        log?.warn({ ...base, outcome, code, error: message }, `operator: ${what}: ${outcome}: ${message}`);
+        throw e;
+      }
+      const no = refusal?.(r);
+      if (no) {
+        log?.warn(
+          { ...base, outcome: 'refused', code: no.code, error: no.message },
+          `operator: ${what}: refused: ${no.message}`,
+        );
+      } else {
+        log?.info({ ...base, outcome: 'done' }, `operator: ${what}`);
+      }
+      return r;
+    };
     const find = <T extends { name: string }>(list: T[], kind: string, name: string): T => {
       const v = list.find((x) => x.name === name);
       if (!v) throw new ApiError(404, 'ERR_NOT_FOUND', `no ${kind} named "${name}"`);
@@ -431,8 +616,9 @@ export class ControlServer {
         handle: async (ctx) => {
           const name = checkName('backend', ctx.params[0]);
           const body = parseWith(BackendAdminBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(`${body.action} backend ${name}`, { backend: name });
-          return this.#call(() => t.setBackendState(name, body.action), `${body.action} ${name}`);
+          return act(`${body.action} backend ${name}`, { backend: name }, () =>
+            this.#call(() => t.setBackendState(name, body.action), `${body.action} ${name}`),
+          );
         },
       },
       {
@@ -458,12 +644,11 @@ export class ControlServer {
         handle: async (ctx) => {
           const b = parseWith(SetWeightBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
           const flush = b.flush ?? false;
-          action(`set weight ${b.frontend}/${b.pool}/${b.backend} ${b.weight}${flush ? ' flush' : ''}`, {
-            frontend: b.frontend,
-            pool: b.pool,
-            backend: b.backend,
-          });
-          return this.#call(() => t.setWeight(b.frontend, b.pool, b.backend, b.weight, flush), 'set weight');
+          return act(
+            `set weight ${b.frontend}/${b.pool}/${b.backend} ${b.weight}${flush ? ' flush' : ''}`,
+            { frontend: b.frontend, pool: b.pool, backend: b.backend },
+            () => this.#call(() => t.setWeight(b.frontend, b.pool, b.backend, b.weight, flush), 'set weight'),
+          );
         },
       },
       {
@@ -471,8 +656,9 @@ export class ControlServer {
         segments: ['sync'],
         handle: async (ctx) => {
           const b = parseWith(SyncBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(b.frontend ? `sync ${b.frontend}` : 'sync', { frontend: b.frontend });
-          return this.#call(() => t.sync(b.frontend), 'sync');
+          return act(b.frontend ? `sync ${b.frontend}` : 'sync', { frontend: b.frontend }, () =>
+            this.#call(() => t.sync(b.frontend), 'sync'),
+          );
         },
       },
       {
@@ -492,15 +678,25 @@ export class ControlServer {
         segments: ['config', 'reload'],
         handle: async (ctx) => {
           parseWith(ConfigReloadBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action('config reload', {});
-          const r = await this.#call(() => t.reloadConfig(), 'config reload');
-          if (!r.ok) {
+          const summary = (r: ConfigReloadResult) => {
             const first = r.errors[0];
             const where = first?.line != null ? `${r.file}:${first.line}:${first.col ?? 1}: ` : `${r.file}: `;
+            return `${where}${first?.message ?? 'invalid'}`;
+          };
+          const r = await act(
+            'config reload',
+            {},
+            () => this.#call(() => t.reloadConfig(), 'config reload'),
+            (r) =>
+              r.ok
+                ? undefined
+                : { code: 'ERR_CONFIG', message: `${r.errors.length} error(s), first ${summary(r)}` },
+          );
+          if (!r.ok) {
             throw new ApiError(
               422,
               'ERR_CONFIG',
-              `config reload refused, the running config stays: ${where}${first?.message ?? 'invalid'}`,
+              `config reload refused, the running config stays: ${summary(r)}`,
               r,
             );
           }
@@ -512,8 +708,9 @@ export class ControlServer {
         segments: ['log-level'],
         handle: async (ctx) => {
           const b = parseWith(LogLevelBodySchema, await jsonBody(ctx, MAX_BODY_BYTES), 'request body');
-          action(`log level ${b.level}`, { level: b.level });
-          await this.#call(() => t.setLogLevel(b.level), 'set log level');
+          await act(`log level ${b.level}`, { level: b.level }, () =>
+            this.#call(() => t.setLogLevel(b.level), 'set log level'),
+          );
           return { level: b.level };
         },
       },
@@ -531,6 +728,13 @@ export class ControlServer {
   #events(ctx: Ctx): void {
     const query = parseWith(EventsQuerySchema, Object.fromEntries(ctx.query), 'query');
     if (this.#closing) throw new MaglevError('ERR_UNAVAILABLE', 'the daemon is shutting down');
+    const maxStreams = this.#opts.maxEventStreams ?? MAX_EVENT_STREAMS;
+    if (this.#subscribers.size >= maxStreams) {
+      throw new MaglevError(
+        'ERR_UNAVAILABLE',
+        `${this.#subscribers.size} event streams are open, the most the daemon serves; close one and try again`,
+      );
+    }
     const t = this.#opts.target;
     const { res } = ctx;
     let sub: EventSubscription | undefined;
@@ -541,7 +745,11 @@ export class ControlServer {
         sub?.close();
         this.#subscribers.delete(subscriber);
       },
-      this.#opts.maxEventsBehind,
+      {
+        events: this.#opts.maxEventsBehind,
+        bytes: this.#opts.maxBytesBehind,
+        total: this.#streamBudget,
+      },
     );
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',

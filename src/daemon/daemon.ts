@@ -50,6 +50,7 @@ import {
   syncEvent,
   timeView,
 } from './control-views.js';
+import { loggedErrors } from './logged-errors.js';
 import { createMetrics, type MaglevMetrics, type SyncTrigger as MetricsTrigger } from './metrics.js';
 import { type MetricsServer, parseMetricsListen, startMetricsServer } from './metrics-server.js';
 import { type SimVpp, startSimVpp } from './sim-vpp.js';
@@ -469,7 +470,7 @@ export class Daemon implements ControlTarget {
         logEvent(
           this.#log,
           'config-reload-failed',
-          { path: file, code: 'ERR_CONFIG', error: lines[0] ?? 'invalid config', errors: lines },
+          { path: file, code: 'ERR_CONFIG', error: lines[0] ?? 'invalid config', ...loggedErrors(lines) },
           { msg: `reload refused: ${errors.length} error(s); the running config stays` },
         );
         return { ok: false, file, generation: this.#generation, changed: false, errors };

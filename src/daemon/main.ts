@@ -11,6 +11,7 @@ import { MAGLEVD_VERSION, VPP_API_VERSION, versionText } from '../util/version.j
 import { runCheck } from './check.js';
 import { ControlEventHub } from './control-events.js';
 import { Daemon } from './daemon.js';
+import { loggedErrors } from './logged-errors.js';
 import { DEFAULT_METRICS_LISTEN, parseMetricsListen } from './metrics-server.js';
 
 /** The default config path (spec §2). */
@@ -155,7 +156,7 @@ export async function runDaemon(opts: MaglevdOptions): Promise<number> {
     logEvent(
       log,
       'config-reload-failed',
-      { path: opts.config, code: e.code, error: lines[0] ?? 'invalid config', errors: lines },
+      { path: opts.config, code: e.code, error: lines[0] ?? 'invalid config', ...loggedErrors(lines) },
       { msg: 'config is not valid: not starting' },
     );
     dropEarly();

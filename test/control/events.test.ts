@@ -157,9 +157,9 @@ describe('a slow reader', () => {
     });
     req.end();
     await until(() => res !== undefined && h.target.subscriberCount === 1, 'stream');
-    const fields = { pad: 'x'.repeat(2000) };
+    const fields = { pad: 'x'.repeat(500) };
     let sent = 0;
-    // Burst until the server drops the subscriber; 20000 frames of 2 kB is far beyond any socket buffer.
+    // Burst until the server drops the subscriber; 20000 frames of 600 B are far beyond any socket buffer, 1000 of them under the byte bound.
     while (h.target.subscriberCount === 1 && sent < 20_000) h.target.emit(logEvent(sent++, 'info', fields));
     expect(h.target.subscriberCount).toBe(0);
     expect(h.server.subscriberCount).toBe(0);

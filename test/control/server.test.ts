@@ -251,7 +251,10 @@ describe('bad requests', () => {
     expect((await raw(h.socketPath, 'GET', '/v1/frontends?x=1')).status).toBe(400);
     expect((await raw(h.socketPath, 'GET', '/v1/events?backend=a&backend=b')).status).toBe(400);
     expect((await raw(h.socketPath, 'GET', '/v1/events?level=loud')).status).toBe(400);
-    expect((await raw(h.socketPath, 'GET', '/v1/frontends', '{}')).status).toBe(400);
+    // Node's client sends a GET body with no length: bytes after the request, refused with a JSON body.
+    const withBody = await raw(h.socketPath, 'GET', '/v1/frontends', '{}');
+    expect(withBody.status).toBe(400);
+    expect(errorOf(withBody).code).toBe('ERR_BAD_REQUEST');
     expect((await raw(h.socketPath, 'GET', '/v1/backends/%2E%2E')).status).toBe(400);
     expect((await raw(h.socketPath, 'GET', '/v1/backends/%E0%A4%A')).status).toBe(400);
   });

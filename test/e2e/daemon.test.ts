@@ -454,6 +454,25 @@ describe('maglevd end to end', () => {
       await work.writeConfig(good);
     });
 
+    it('a config with hundreds of errors logs the first 20 and the count; the API answer keeps them all', async () => {
+      const good = configYaml(spec(port));
+      const many: ConfigSpec = { ...spec(port), backends: { ...spec(port).backends } };
+      for (let i = 0; i < 300; i++)
+        (many.backends as Record<string, string>)[`bad${i}`] = `not-an-address-${i}`;
+      await work.writeConfig(configYaml(many));
+      const logged = await sighup();
+      expect(logged.event).toBe('config-reload-failed');
+      const count = logged.errorCount as number;
+      expect(count).toBeGreaterThanOrEqual(300);
+      expect(logged.errors).toHaveLength(20);
+      expect(logged.errorsOmitted).toBe(count - 20);
+      // maglevctl prints one line per error from the API's answer: all of them.
+      const r = await ctl(work.socket, ['config', 'reload']);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.includes('not-an-address-'))).toHaveLength(count);
+      await work.writeConfig(good);
+    });
+
     it('a changed config applies only the difference', async () => {
       const changed: ConfigSpec = {
         ...spec(port),

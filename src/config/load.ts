@@ -2,6 +2,8 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
+  Composer,
+  type CST,
   type Document,
   isAlias,
   isMap,
@@ -9,8 +11,9 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseDocument,
+  Parser,
   type YAMLError,
+  YAMLParseError,
 } from 'yaml';
 import type { DesiredModel } from '../model/desired.js';
 import { buildDesiredModel } from './desired.js';
@@ -160,12 +163,35 @@ function yamlIssue(e: YAMLError, positions: SourcePositions, file: string): Conf
 }
 
 /**
- * parseConfigText validates a config's text and builds the model. It throws one ConfigError carrying every
- * problem found, sorted by position; `file` is only used to name the file in those messages.
+ * boundedTokens passes the parser's top-level tokens on until the first document has been seen together
+ * with the first top-level error token. After a stray `}` the parser yields one top-level error per later
+ * token, millions for a big file, each becoming an error object; only the first is ever shown. Later error
+ * tokens seen before the first document are dropped rather than passed on, so that document is still
+ * composed and its tab errors (each a mistake of its own, all shown) still found. One document after the
+ * first is let through, so that a second document is still reported.
  */
-export function parseConfigText(text: string, file: string): DesiredModel {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+function* boundedTokens(tokens: Generator<CST.Token>): Generator<CST.Token> {
+  let docs = 0;
+  let errors = 0;
+  for (const t of tokens) {
+    if (t.type === 'error') {
+      errors++;
+      if (errors > 1) continue;
+    } else if (t.type === 'document') {
+      docs++;
+    }
+    yield t;
+    if (docs > 1 || (docs > 0 && errors > 0)) return;
+  }
+}
+
+/**
+ * parseYamlDocument reads one YAML document with positions as yaml's parseDocument does, but with work
+ * bounded after the first syntax error (see boundedTokens). Exported for tests.
+ */
+export function parseYamlDocument(text: string, lineCounter: LineCounter): Document {
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer({
     lineCounter,
     prettyErrors: false,
     // The parser's own duplicate check compares every key with every other (quadratic: seconds for a
@@ -176,6 +202,28 @@ export function parseConfigText(text: string, file: string): DesiredModel {
     // Problems become ConfigIssues; nothing may go to the process's stderr as a Node warning.
     logLevel: 'error',
   });
+  let doc: Document | undefined;
+  // forceDoc: an empty stream still yields one (empty) document, so `doc` is always set at the end.
+  for (const d of composer.compose(boundedTokens(parser.parse(text)), true, text.length)) {
+    if (doc === undefined) {
+      doc = d;
+    } else {
+      doc.errors.push(
+        new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'more than one document'),
+      );
+      break;
+    }
+  }
+  return doc as Document;
+}
+
+/**
+ * parseConfigText validates a config's text and builds the model. It throws one ConfigError carrying every
+ * problem found, sorted by position; `file` is only used to name the file in those messages.
+ */
+export function parseConfigText(text: string, file: string): DesiredModel {
+  const lineCounter = new LineCounter();
+  const doc = parseYamlDocument(text, lineCounter);
   const positions = new SourcePositions(doc, lineCounter);
 
   const syntax = doc.errors;

@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LineCounter } from 'yaml';
 import { ConfigError, formatIssue } from '../../src/config/issues.js';
-import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigText } from '../../src/config/load.js';
+import {
+  loadConfigFile,
+  MAX_CONFIG_BYTES,
+  parseConfigText,
+  parseYamlDocument,
+} from '../../src/config/load.js';
 import { PROTO_ANY, PROTO_TCP, vipKeyString } from '../../src/model/vip-key.js';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -230,6 +236,30 @@ describe('error reports', () => {
     );
     expect(err.exitCode).toBe(1);
     expect(err.issues[0]?.message).toContain('nested too deeply');
+  });
+
+  it('stops at the first syntax error: a stray } in a 1 MiB file gives one error, not one per later token', () => {
+    const backends = Array.from(
+      { length: 20_000 },
+      (_, i) => `    be${i}: { address: 10.0.${i >> 8}.${i & 255}, healthcheck: tcp80 }\n`,
+    ).join('');
+    const text = `maglev:\n  healthchecks:\n    tcp80: { type: tcp, port: 80 }\n}\n  backends:\n${backends}`;
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    // Before, the document carried an error object for each of the ~200 000 tokens after the brace.
+    expect(parseYamlDocument(text, new LineCounter()).errors).toHaveLength(1);
+    const err = configError(() => parseConfigText(text, 'stray.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      'stray.yaml:4:1: (yaml): not valid YAML: Unexpected flow-map-end token in YAML stream: "}"',
+    ]);
+  });
+
+  it('still reports every tab used as indentation after an earlier syntax error', () => {
+    const err = configError(() => parseConfigText(']\nmaglev:\n\tvpp: {}\n\tbackends: {}\n', 't.yaml'));
+    expect(err.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      '3:1 a tab is used for indentation: YAML indents with spaces only',
+      '4:1 a tab is used for indentation: YAML indents with spaces only',
+    ]);
   });
 
   it('serialises with every issue, for the control API', () => {

@@ -14,7 +14,10 @@ export const MAX_EVENTS_BEHIND = 1000;
 /** Body cap for action routes: their bodies are a few names and numbers. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Body cap for `POST /v1/config/check`, which carries a whole YAML file. */
+/**
+ * Body cap for `POST /v1/config/check`, which carries a whole YAML file as a JSON string: twice the
+ * config's own cap (MAX_CONFIG_BYTES, 2 MiB, enforced on the text), as JSON escaping lengthens it.
+ */
 export const MAX_CONFIG_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Names of healthchecks, backends, frontends and pools (spec §3). */

@@ -206,6 +206,15 @@ describe('file-level refusals (exit 1)', () => {
     expect(b.issues[0]?.message).toContain('not UTF-8');
   });
 
+  it('holds text given directly (the control API) to the same 2 MiB cap', () => {
+    const text = `${MINIMAL}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL))}\n`;
+    const err = configError(() => parseConfigText(text, 'api.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      `api.yaml:1:1: (file): the file is ${MAX_CONFIG_BYTES + 1} bytes; a config may have at most 2097152 bytes (2 MiB)`,
+    ]);
+  });
+
   it('accepts a file of exactly the size limit', async () => {
     const f = join(tmp, 'edge.yaml');
     writeFileSync(f, `${MINIMAL}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL) - 1)}\n`);

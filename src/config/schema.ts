@@ -4,6 +4,7 @@ import {
   formatAddressBytes,
   hasHostBits,
   type IpAddress,
+  ip46ReadsAsIpv4,
   tryParseAddress,
   tryParsePrefix,
 } from '../model/address.js';
@@ -154,8 +155,15 @@ function familyName(f: 4 | 6): string {
   return f === 4 ? 'IPv4' : 'IPv6';
 }
 
-/** An IP address; with `family`, only that family is accepted. */
-function address(family: 4 | 6 | undefined, description: string) {
+/** Why an IPv6 address with its first 96 bits zero cannot go to VPP (see ip46ReadsAsIpv4). */
+const ZERO_96_VPP =
+  'VPP cannot tell an IPv6 address whose first 96 bits are zero (:: or ::a.b.c.d) from an IPv4 address, so it would refuse or misfile it';
+
+/**
+ * An IP address; with `family`, only that family is accepted. `zero96`, if given, is the message ending
+ * for an IPv6 address whose first 96 bits are zero, which is then refused.
+ */
+function address(family: 4 | 6 | undefined, description: string, zero96?: string) {
   const s = z
     .string({ error: typeError(family === undefined ? 'an IP address' : `an ${familyName(family)} address`) })
     .superRefine((v, ctx) => {
@@ -167,6 +175,8 @@ function address(family: 4 | 6 | undefined, description: string) {
           code: 'custom',
           message: `"${v}" is an ${familyName(a.family)} address; this key takes an ${familyName(family)} address`,
         });
+      } else if (zero96 !== undefined && ip46ReadsAsIpv4(a)) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" ${zero96}` });
       }
     });
   return family === undefined
@@ -183,7 +193,9 @@ const vipPrefix = z
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid IP address or prefix: ${p.error}` });
       return;
     }
-    if (hasHostBits(p.address, p.length)) {
+    if (ip46ReadsAsIpv4(p.address)) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" cannot be a VIP: ${ZERO_96_VPP}` });
+    } else if (hasHostBits(p.address, p.length)) {
       ctx.addIssue({
         code: 'custom',
         message: `"${v}" has host bits set beyond /${p.length} (VPP would silently clear them): write ${maskedText(p.address, p.length)}`,
@@ -314,6 +326,7 @@ export const CheckCommonShape = {
   'ipv6-source-address': address(
     6,
     'source address of probes to IPv6 backends; default: chosen by the kernel',
+    'cannot be a probe source address: an IPv6 address whose first 96 bits are zero is the unspecified address :: or a deprecated IPv4-compatible one (::a.b.c.d, RFC 4291), never an address a host sends from',
   ).optional(),
 };
 
@@ -353,7 +366,11 @@ export const HealthcheckSchema = z.discriminatedUnion(
 
 export const BackendSchema = z.strictObject(
   {
-    address: address(undefined, 'the backend address: probed, and programmed into VPP as the AS'),
+    address: address(
+      undefined,
+      'the backend address: probed, and programmed into VPP as the AS',
+      `cannot be a backend address: ${ZERO_96_VPP}`,
+    ),
     healthcheck: name('healthcheck').meta({
       description: 'name of the healthcheck that probes this backend',
     }),

@@ -162,6 +162,15 @@ describe('defaults', () => {
     expect(m.frontends.get('f1')?.pools[0]?.members.map((x) => x.backend)).toEqual(['3', 'b1', '20']);
   });
 
+  it('accepts IPv4-mapped IPv6 backends and VIPs: VPP tells them from IPv4 (only all-zero first 96 bits are refused)', () => {
+    const text = MINIMAL.replace('192.0.2.254 }', '192.0.2.254, ipv6-src-address: "2001:db8::fe" }')
+      .replace('address: 10.0.0.1,', 'address: "::ffff:10.0.0.1",')
+      .replace('address: 198.51.100.1', 'address: "::ffff:198.51.100.1"');
+    const m = parseConfigText(text, 'mapped.yaml');
+    expect(m.backends.get('b1')?.address.text).toBe('::ffff:a00:1');
+    expect(m.frontends.get('f1')?.vip.prefix.text).toBe('::ffff:c633:6401/128');
+  });
+
   it('accepts YAML merge keys, so checks can share settings', () => {
     const text = MINIMAL.replace(
       '    tcp80: { type: tcp, port: 80 }\n',

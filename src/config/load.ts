@@ -5,7 +5,6 @@ import {
   Composer,
   type CST,
   type Document,
-  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -16,6 +15,7 @@ import {
   YAMLParseError,
 } from 'yaml';
 import type { DesiredModel } from '../model/desired.js';
+import { resolveAliases, toDataWithoutAliases } from './aliases.js';
 import { buildDesiredModel } from './desired.js';
 import { ConfigError, type ConfigIssue, pathText } from './issues.js';
 import { SourcePositions } from './positions.js';
@@ -232,7 +232,8 @@ export function parseConfigText(text: string, file: string): DesiredModel {
     throw fileIssue(file, `the file is ${bytes} bytes; a config may have at most ${MAX_CONFIG_TEXT}`);
   const lineCounter = new LineCounter();
   const doc = parseYamlDocument(text, lineCounter);
-  const positions = new SourcePositions(doc, lineCounter);
+  const aliases = resolveAliases(doc);
+  const positions = new SourcePositions(doc, lineCounter, aliases.targets);
 
   const syntax = doc.errors;
   const duplicates = duplicateKeyIssues(doc, positions, file);
@@ -245,17 +246,11 @@ export function parseConfigText(text: string, file: string): DesiredModel {
   }
   const issues: ConfigIssue[] = [...duplicates, ...doc.warnings.map((w) => yamlIssue(w, positions, file))];
 
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 1000 });
-  } catch (e) {
-    const alias = firstUnresolvedAlias(doc);
-    const at = alias === undefined ? { line: 1, col: 1 } : positions.offsetPosition(alias);
-    throw new ConfigError(
-      [{ file, ...at, path: YAML_PATH, message: `not valid YAML: ${(e as Error).message}` }],
-      1,
-    );
+  if (aliases.problem !== undefined) {
+    const at = positions.offsetPosition(aliases.problem.offset);
+    throw new ConfigError([{ file, ...at, path: YAML_PATH, message: aliases.problem.message }], 1);
   }
+  const raw = toDataWithoutAliases(doc, aliases);
   if (doc.contents === null || raw === null || raw === undefined) {
     issues.push({
       file,
@@ -273,30 +268,6 @@ export function parseConfigText(text: string, file: string): DesiredModel {
   if (view !== undefined) issues.push(...checkSemantics(view, file, positions));
   if (issues.length > 0 || !stage1.ok) throw new ConfigError(issues, 2);
   return buildDesiredModel(stage1.value.maglev, (p) => positions.keyOrder(p));
-}
-
-function firstUnresolvedAlias(doc: Document): number | undefined {
-  const anchors = new Set<string>();
-  let found: number | undefined;
-  const walk = (n: unknown) => {
-    if (found !== undefined) return;
-    if (isAlias(n)) {
-      if (!anchors.has(n.source)) found = n.range?.[0];
-      return;
-    }
-    const anchor = (n as { anchor?: string } | null)?.anchor;
-    if (anchor !== undefined) anchors.add(anchor);
-    if (isMap(n)) {
-      for (const p of n.items) {
-        walk(p.key);
-        walk(p.value);
-      }
-    } else if (isSeq(n)) {
-      for (const i of n.items) walk(i);
-    }
-  };
-  walk(doc.contents);
-  return found;
 }
 
 /** loadConfigFile reads, validates and builds; throws ConfigError (exit code 1 or 2) with every problem. */

@@ -181,6 +181,44 @@ describe('defaults', () => {
   });
 });
 
+describe('YAML aliases', () => {
+  it('accepts 10 000 uses of a map anchor (merged) and of a scalar anchor', () => {
+    const backends = Array.from(
+      { length: 10_000 },
+      (_, i) =>
+        `    b${i + 1}: { <<: *base, address: 10.0.${(i + 1) >> 8}.${(i + 1) & 255}, healthcheck: *hc }\n`,
+    ).join('');
+    const text = MINIMAL.replace('    tcp80: {', '    &hc tcp80: {').replace(
+      '    b1: { address: 10.0.0.1, healthcheck: tcp80 }\n',
+      `    b0: &base { address: 10.0.0.0, healthcheck: *hc, enabled: false }\n${backends}`,
+    );
+    const m = parseConfigText(text, 'aliases.yaml');
+    expect(m.backends.size).toBe(10_001);
+    expect(m.backends.get('b10000')).toMatchObject({ enabled: false, healthcheck: 'tcp80' });
+    expect(m.backends.get('b10000')?.address.text).toBe('10.0.39.16');
+  });
+
+  it('refuses a billion-laughs document at the alias that makes it too big, before building it', () => {
+    const levels = ['  l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let k = 1; k < 10; k++)
+      levels.push(`  l${k}: &l${k} [${Array.from({ length: 10 }, () => `*l${k - 1}`).join(', ')}]`);
+    const err = configError(() => parseConfigText(`maglev:\n${levels.join('\n')}\n`, 'lol.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues).toHaveLength(1);
+    expect(formatIssue(err.issues[0] as never)).toMatch(
+      /^lol\.yaml:7:\d+: \(yaml\): not valid YAML for maglevd: its aliases expand to more than 250000 values/,
+    );
+  });
+
+  it('refuses an alias inside the value it stands for', () => {
+    const err = configError(() => parseConfigText('maglev: &m { vpp: *m }\n', 'cycle.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      'cycle.yaml:1:19: (yaml): not valid YAML for maglevd: the alias *m is inside the value it stands for (a cycle)',
+    ]);
+  });
+});
+
 describe('file-level refusals (exit 1)', () => {
   it('refuses a 10 MB file without parsing it', async () => {
     const big = join(tmp, 'big.yaml');

@@ -118,8 +118,25 @@ function bool(description: string) {
     .meta({ description });
 }
 
-function duration(min: number, max: number, description: string) {
-  return z
+/** The duration schemas, so the JSON schema can say that a bare 0 is one (see json-schema.ts). */
+const durationSchemas = new WeakSet<object>();
+
+/** isDurationSchema tells whether `s` is a duration field's schema. */
+export function isDurationSchema(s: object): boolean {
+  return durationSchemas.has(s);
+}
+
+/**
+ * A duration: a string such as `500ms`, `2s`, `1m30s`, or `0`. YAML reads a bare `0` as a number; that one
+ * is taken as `0` (it is zero in every unit), any other bare number is refused as having no unit.
+ */
+function duration(
+  min: number,
+  max: number,
+  description: string,
+  more?: { ok: (ms: number) => boolean; message: (text: string) => string },
+) {
+  const text = z
     .string({
       error: (iss) =>
         iss.input === undefined
@@ -146,9 +163,13 @@ function duration(min: number, max: number, description: string) {
           code: 'custom',
           message: `${v} is outside the allowed range ${formatDuration(min)}..${formatDuration(max)}`,
         });
+      } else if (more !== undefined && !more.ok(ms)) {
+        ctx.addIssue({ code: 'custom', message: more.message(v) });
       }
-    })
-    .meta({ description });
+    });
+  const schema = z.preprocess((v) => (v === 0 ? '0' : v), text).meta({ description });
+  durationSchemas.add(schema);
+  return schema;
 }
 
 function familyName(f: 4 | 6): string {
@@ -448,12 +469,10 @@ export const LbSchema = z.strictObject(
       ...LIMITS.stickyBucketsPerCore,
       'sticky flow table size per worker; a power of two',
     ).default(DEFAULTS.stickyBucketsPerCore),
-    'flow-timeout': duration(...LIMITS.flowTimeoutMs, 'idle timeout of a sticky flow, whole seconds')
-      .refine((v) => (parseDuration(v) as number) % 1000 === 0, {
-        error: (iss) =>
-          `${String(iss.input)} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
-      })
-      .default(DEFAULTS.flowTimeout),
+    'flow-timeout': duration(...LIMITS.flowTimeoutMs, 'idle timeout of a sticky flow, whole seconds', {
+      ok: (ms) => ms % 1000 === 0,
+      message: (v) => `${v} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
+    }).default(DEFAULTS.flowTimeout),
     'new-flows-table-length': powerOfTwo(
       ...LIMITS.newFlowsTableLength,
       'Maglev table length of every VIP; a power of two (0 aborts VPP)',

@@ -171,6 +171,27 @@ describe('defaults', () => {
     expect(m.frontends.get('f1')?.vip.prefix.text).toBe('::ffff:c633:6401/128');
   });
 
+  it('takes a bare 0 as a duration: both startup delays 0 disable warmup', () => {
+    const text = MINIMAL.replace(
+      'ipv4-src-address: 192.0.2.254 }',
+      'ipv4-src-address: 192.0.2.254, startup-min-delay: 0, startup-max-delay: 0 }',
+    );
+    const m = parseConfigText(text, 'warmup.yaml');
+    expect(m.vpp.lb).toMatchObject({ startupMinDelayMs: 0, startupMaxDelayMs: 0 });
+  });
+
+  it('still refuses other bare numbers as durations, 0 where the range excludes it', () => {
+    const text = MINIMAL.replace(
+      'ipv4-src-address: 192.0.2.254 }',
+      'ipv4-src-address: 192.0.2.254, startup-min-delay: 5, flow-timeout: 0 }',
+    );
+    const err = configError(() => parseConfigText(text, 'bare.yaml'));
+    expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'vpp.lb.startup-min-delay: 5 has no unit: write e.g. 5s or 5ms',
+      'vpp.lb.flow-timeout: 0 is outside the allowed range 1s..2m',
+    ]);
+  });
+
   it('accepts YAML merge keys, so checks can share settings', () => {
     const text = MINIMAL.replace(
       '    tcp80: { type: tcp, port: 80 }\n',

@@ -419,11 +419,26 @@ export type BackendAction = z.infer<typeof BackendActionSchema>;
 export const BackendAdminBodySchema = z.strictObject({ action: BackendActionSchema });
 export type BackendAdminBody = z.infer<typeof BackendAdminBodySchema>;
 
+/**
+ * One message for every wrong weight (a string "100", null, 50.5, 101): zod's own for a union is a bare
+ * "Invalid input", which does not say what is expected.
+ */
+const weightError = (iss: { input?: unknown }) =>
+  iss.input === undefined
+    ? 'missing: an integer 0..100, or "default" to clear the override'
+    : `expected an integer 0..100, or "default" to clear the override, got ${JSON.stringify(iss.input)}`;
+
 export const SetWeightBodySchema = z.strictObject({
   frontend: name,
   pool: name,
   backend: name,
-  weight: z.union([z.int().min(0).max(100), z.literal('default')]),
+  weight: z.union(
+    [
+      z.int({ error: weightError }).min(0, { error: weightError }).max(100, { error: weightError }),
+      z.literal('default', { error: weightError }),
+    ],
+    { error: weightError },
+  ),
   flush: z.boolean().optional(),
 });
 export type SetWeightBody = z.infer<typeof SetWeightBodySchema>;

@@ -2,9 +2,11 @@
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
+  type Alias,
   Composer,
   type CST,
   type Document,
+  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -250,7 +252,18 @@ export function parseConfigText(text: string, file: string): DesiredModel {
     const at = positions.offsetPosition(aliases.problem.offset);
     throw new ConfigError([{ file, ...at, path: YAML_PATH, message: aliases.problem.message }], 1);
   }
-  const raw = toDataWithoutAliases(doc, aliases);
+  let raw: unknown;
+  try {
+    raw = toDataWithoutAliases(doc, aliases);
+  } catch (e) {
+    // yaml refuses a merge key (`<<`) whose value is not a map or a list of maps while converting.
+    const offset = badMergeOffset(doc, aliases.targets);
+    const at = offset === undefined ? { line: 1, col: 1 } : positions.offsetPosition(offset);
+    const message = /call stack/i.test((e as Error).message)
+      ? 'not valid YAML for maglevd: nested too deeply (a config needs fewer than ten levels)'
+      : `not valid YAML: ${(e as Error).message}`;
+    throw new ConfigError([{ file, ...at, path: YAML_PATH, message }], 1);
+  }
   if (doc.contents === null || raw === null || raw === undefined) {
     issues.push({
       file,
@@ -268,6 +281,30 @@ export function parseConfigText(text: string, file: string): DesiredModel {
   if (view !== undefined) issues.push(...checkSemantics(view, file, positions));
   if (issues.length > 0 || !stage1.ok) throw new ConfigError(issues, 2);
   return buildDesiredModel(stage1.value.maglev, (p) => positions.keyOrder(p));
+}
+
+/** badMergeOffset finds the first merge key (`<<`) whose value is not a map or a list of maps. */
+function badMergeOffset(doc: Document, aliases: ReadonlyMap<Alias, Node>): number | undefined {
+  const deref = (n: unknown): unknown => (isAlias(n) ? aliases.get(n) : n);
+  let found: number | undefined;
+  const walk = (n: unknown) => {
+    if (found !== undefined) return;
+    if (isMap(n)) {
+      for (const p of n.items) {
+        const v = deref(p.value);
+        const merge = isScalar(p.key) && (p.key.value === '<<' || typeof p.key.value === 'symbol');
+        if (merge && !isMap(v) && !(isSeq(v) && v.items.every((i) => isMap(deref(i))))) {
+          found = (p.key as Node).range?.[0];
+          return;
+        }
+        walk(p.value);
+      }
+    } else if (isSeq(n)) {
+      for (const i of n.items) walk(i);
+    }
+  };
+  walk(doc.contents);
+  return found;
 }
 
 /** loadConfigFile reads, validates and builds; throws ConfigError (exit code 1 or 2) with every problem. */

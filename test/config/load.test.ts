@@ -231,6 +231,16 @@ describe('YAML aliases', () => {
     );
   });
 
+  it('refuses a merge of something other than a map, at its key', () => {
+    for (const text of ['maglev:\n  vpp: { <<: 5 }\n', 'a: &a 5\nmaglev:\n  vpp: { <<: *a }\n']) {
+      const err = configError(() => parseConfigText(text, 'merge.yaml'));
+      expect(err.exitCode).toBe(1);
+      expect(err.issues.map((i) => `${i.col} ${i.message}`)).toEqual([
+        '10 not valid YAML: Merge sources must be maps or map aliases',
+      ]);
+    }
+  });
+
   it('refuses an alias inside the value it stands for', () => {
     const err = configError(() => parseConfigText('maglev: &m { vpp: *m }\n', 'cycle.yaml'));
     expect(err.exitCode).toBe(1);

@@ -1,11 +1,13 @@
 // Maps key paths of a parsed YAML document back to line:column, and reads the document order of map keys.
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   type LineCounter,
+  type Node,
   type Pair,
   type YAMLMap,
 } from 'yaml';
@@ -45,9 +47,20 @@ export class SourcePositions {
   readonly #lc: LineCounter;
   readonly #index = new WeakMap<YAMLMap, Map<string, Pair>>();
 
-  constructor(doc: Document, lineCounter: LineCounter) {
+  readonly #aliases: ReadonlyMap<Alias, Node> | undefined;
+
+  /**
+   * `aliases`, the node each alias stands for, saves a scan of the whole document per alias on a path
+   * (yaml's Alias.resolve); without it, or for an alias not in it, that scan is the fallback.
+   */
+  constructor(doc: Document, lineCounter: LineCounter, aliases?: ReadonlyMap<Alias, Node>) {
     this.#doc = doc;
     this.#lc = lineCounter;
+    this.#aliases = aliases;
+  }
+
+  #resolve(a: Alias): unknown {
+    return this.#aliases?.get(a) ?? a.resolve(this.#doc);
   }
 
   #pairs(map: YAMLMap): Map<string, Pair> {
@@ -68,7 +81,7 @@ export class SourcePositions {
     let node: unknown = this.#doc.contents;
     let key: unknown;
     for (const seg of path) {
-      if (isAlias(node)) node = node.resolve(this.#doc);
+      if (isAlias(node)) node = this.#resolve(node);
       if (isMap(node) && typeof seg === 'string') {
         const p = this.#pairs(node).get(seg);
         if (p === undefined) return { node, key, complete: false };
@@ -113,7 +126,7 @@ export class SourcePositions {
   keyOrder(path: KeyPath): string[] | undefined {
     const f = this.#walk(path);
     let node = f.node;
-    if (isAlias(node)) node = node.resolve(this.#doc);
+    if (isAlias(node)) node = this.#resolve(node);
     if (!f.complete || !isMap(node)) return undefined;
     const out: string[] = [];
     for (const p of node.items) {

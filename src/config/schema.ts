@@ -4,6 +4,7 @@ import {
   formatAddressBytes,
   hasHostBits,
   type IpAddress,
+  ip46ReadsAsIpv4,
   tryParseAddress,
   tryParsePrefix,
 } from '../model/address.js';
@@ -117,8 +118,25 @@ function bool(description: string) {
     .meta({ description });
 }
 
-function duration(min: number, max: number, description: string) {
-  return z
+/** The duration schemas, so the JSON schema can say that a bare 0 is one (see json-schema.ts). */
+const durationSchemas = new WeakSet<object>();
+
+/** isDurationSchema tells whether `s` is a duration field's schema. */
+export function isDurationSchema(s: object): boolean {
+  return durationSchemas.has(s);
+}
+
+/**
+ * A duration: a string such as `500ms`, `2s`, `1m30s`, or `0`. YAML reads a bare `0` as a number; that one
+ * is taken as `0` (it is zero in every unit), any other bare number is refused as having no unit.
+ */
+function duration(
+  min: number,
+  max: number,
+  description: string,
+  more?: { ok: (ms: number) => boolean; message: (text: string) => string },
+) {
+  const text = z
     .string({
       error: (iss) =>
         iss.input === undefined
@@ -145,17 +163,28 @@ function duration(min: number, max: number, description: string) {
           code: 'custom',
           message: `${v} is outside the allowed range ${formatDuration(min)}..${formatDuration(max)}`,
         });
+      } else if (more !== undefined && !more.ok(ms)) {
+        ctx.addIssue({ code: 'custom', message: more.message(v) });
       }
-    })
-    .meta({ description });
+    });
+  const schema = z.preprocess((v) => (v === 0 ? '0' : v), text).meta({ description });
+  durationSchemas.add(schema);
+  return schema;
 }
 
 function familyName(f: 4 | 6): string {
   return f === 4 ? 'IPv4' : 'IPv6';
 }
 
-/** An IP address; with `family`, only that family is accepted. */
-function address(family: 4 | 6 | undefined, description: string) {
+/** Why an IPv6 address with its first 96 bits zero cannot go to VPP (see ip46ReadsAsIpv4). */
+const ZERO_96_VPP =
+  'VPP cannot tell an IPv6 address whose first 96 bits are zero (:: or ::a.b.c.d) from an IPv4 address, so it would refuse or misfile it';
+
+/**
+ * An IP address; with `family`, only that family is accepted. `zero96`, if given, is the message ending
+ * for an IPv6 address whose first 96 bits are zero, which is then refused.
+ */
+function address(family: 4 | 6 | undefined, description: string, zero96?: string) {
   const s = z
     .string({ error: typeError(family === undefined ? 'an IP address' : `an ${familyName(family)} address`) })
     .superRefine((v, ctx) => {
@@ -167,6 +196,8 @@ function address(family: 4 | 6 | undefined, description: string) {
           code: 'custom',
           message: `"${v}" is an ${familyName(a.family)} address; this key takes an ${familyName(family)} address`,
         });
+      } else if (zero96 !== undefined && ip46ReadsAsIpv4(a)) {
+        ctx.addIssue({ code: 'custom', message: `"${v}" ${zero96}` });
       }
     });
   return family === undefined
@@ -183,7 +214,9 @@ const vipPrefix = z
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid IP address or prefix: ${p.error}` });
       return;
     }
-    if (hasHostBits(p.address, p.length)) {
+    if (ip46ReadsAsIpv4(p.address)) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" cannot be a VIP: ${ZERO_96_VPP}` });
+    } else if (hasHostBits(p.address, p.length)) {
       ctx.addIssue({
         code: 'custom',
         message: `"${v}" has host bits set beyond /${p.length} (VPP would silently clear them): write ${maskedText(p.address, p.length)}`,
@@ -314,6 +347,7 @@ export const CheckCommonShape = {
   'ipv6-source-address': address(
     6,
     'source address of probes to IPv6 backends; default: chosen by the kernel',
+    'cannot be a probe source address: an IPv6 address whose first 96 bits are zero is the unspecified address :: or a deprecated IPv4-compatible one (::a.b.c.d, RFC 4291), never an address a host sends from',
   ).optional(),
 };
 
@@ -353,7 +387,11 @@ export const HealthcheckSchema = z.discriminatedUnion(
 
 export const BackendSchema = z.strictObject(
   {
-    address: address(undefined, 'the backend address: probed, and programmed into VPP as the AS'),
+    address: address(
+      undefined,
+      'the backend address: probed, and programmed into VPP as the AS',
+      `cannot be a backend address: ${ZERO_96_VPP}`,
+    ),
     healthcheck: name('healthcheck').meta({
       description: 'name of the healthcheck that probes this backend',
     }),
@@ -431,12 +469,10 @@ export const LbSchema = z.strictObject(
       ...LIMITS.stickyBucketsPerCore,
       'sticky flow table size per worker; a power of two',
     ).default(DEFAULTS.stickyBucketsPerCore),
-    'flow-timeout': duration(...LIMITS.flowTimeoutMs, 'idle timeout of a sticky flow, whole seconds')
-      .refine((v) => (parseDuration(v) as number) % 1000 === 0, {
-        error: (iss) =>
-          `${String(iss.input)} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
-      })
-      .default(DEFAULTS.flowTimeout),
+    'flow-timeout': duration(...LIMITS.flowTimeoutMs, 'idle timeout of a sticky flow, whole seconds', {
+      ok: (ms) => ms % 1000 === 0,
+      message: (v) => `${v} is not a whole number of seconds (VPP counts flow-timeout in seconds)`,
+    }).default(DEFAULTS.flowTimeout),
     'new-flows-table-length': powerOfTwo(
       ...LIMITS.newFlowsTableLength,
       'Maglev table length of every VIP; a power of two (0 aborts VPP)',

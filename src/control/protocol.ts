@@ -23,7 +23,10 @@ export const MAX_STREAM_BYTES_TOTAL = 32 * 1024 * 1024;
 /** Body cap for action routes: their bodies are a few names and numbers. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Body cap for `POST /v1/config/check`, which carries a whole YAML file. */
+/**
+ * Body cap for `POST /v1/config/check`, which carries a whole YAML file as a JSON string: twice the
+ * config's own cap (MAX_CONFIG_BYTES, 2 MiB, enforced on the text), as JSON escaping lengthens it.
+ */
 export const MAX_CONFIG_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Names of healthchecks, backends, frontends and pools (spec §3). */
@@ -425,11 +428,26 @@ export type BackendAction = z.infer<typeof BackendActionSchema>;
 export const BackendAdminBodySchema = z.strictObject({ action: BackendActionSchema });
 export type BackendAdminBody = z.infer<typeof BackendAdminBodySchema>;
 
+/**
+ * One message for every wrong weight (a string "100", null, 50.5, 101): zod's own for a union is a bare
+ * "Invalid input", which does not say what is expected.
+ */
+const weightError = (iss: { input?: unknown }) =>
+  iss.input === undefined
+    ? 'missing: an integer 0..100, or "default" to clear the override'
+    : `expected an integer 0..100, or "default" to clear the override, got ${JSON.stringify(iss.input)}`;
+
 export const SetWeightBodySchema = z.strictObject({
   frontend: name,
   pool: name,
   backend: name,
-  weight: z.union([z.int().min(0).max(100), z.literal('default')]),
+  weight: z.union(
+    [
+      z.int({ error: weightError }).min(0, { error: weightError }).max(100, { error: weightError }),
+      z.literal('default', { error: weightError }),
+    ],
+    { error: weightError },
+  ),
   flush: z.boolean().optional(),
 });
 export type SetWeightBody = z.infer<typeof SetWeightBodySchema>;

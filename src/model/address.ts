@@ -163,6 +163,17 @@ export function toIp46(a: IpAddress): Uint8Array {
   return out;
 }
 
+/**
+ * ip46ReadsAsIpv4 tells an IPv6 address that VPP's ip46 form cannot hold: VPP takes any ip46 whose first
+ * 96 bits are zero for IPv4 (ip46_address_is_ip4, vpp src/vnet/ip/ip46_address.h), so `::` and
+ * `::a.b.c.d` reach it as IPv4 addresses. IPv4-mapped `::ffff:a.b.c.d` is not affected.
+ */
+export function ip46ReadsAsIpv4(a: IpAddress): boolean {
+  if (a.family === 4) return false;
+  for (let i = 0; i < 12; i++) if (a.bytes[i] !== 0) return false;
+  return true;
+}
+
 /** fromIp46 reads an ip46 form; like VPP, first 12 bytes zero means IPv4. */
 export function fromIp46(bytes: Uint8Array): IpAddress {
   if (bytes.length !== 16)

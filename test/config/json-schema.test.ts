@@ -14,6 +14,8 @@ interface JsonSchema {
   items?: JsonSchema;
 }
 
+type JsonSchemaAny = JsonSchema & { properties?: Record<string, JsonSchemaAny> } & Record<string, unknown>;
+
 /** Every key name the schema declares, at any depth. */
 function keys(s: JsonSchema | boolean | undefined, out = new Set<string>()): Set<string> {
   if (s === undefined || typeof s === 'boolean') return out;
@@ -30,6 +32,16 @@ function keys(s: JsonSchema | boolean | undefined, out = new Set<string>()): Set
 describe('config JSON Schema', () => {
   it('matches docs/config.schema.json (run `npm run config:schema` after changing the schema)', () => {
     expect(readFileSync(`${docs}config.schema.json`, 'utf8')).toBe(configJsonSchemaText());
+  });
+
+  it('lets a duration be a string or the number 0, keeping its default', () => {
+    const lb = (JSON.parse(configJsonSchemaText()) as { properties: Record<string, JsonSchemaAny> })
+      .properties.maglev?.properties?.vpp?.properties?.lb?.properties;
+    expect(lb?.['startup-min-delay']).toMatchObject({
+      anyOf: [{ type: 'string', pattern: expect.any(String) }, { const: 0 }],
+      default: '5s',
+    });
+    expect(lb?.['flow-timeout']).toMatchObject({ anyOf: [{ type: 'string' }, { const: 0 }], default: '40s' });
   });
 
   it('has every key documented in docs/config.md', () => {

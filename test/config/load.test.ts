@@ -5,8 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LineCounter } from 'yaml';
 import { ConfigError, formatIssue } from '../../src/config/issues.js';
-import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigText } from '../../src/config/load.js';
+import {
+  loadConfigFile,
+  MAX_CONFIG_BYTES,
+  parseConfigText,
+  parseYamlDocument,
+} from '../../src/config/load.js';
 import { PROTO_ANY, PROTO_TCP, vipKeyString } from '../../src/model/vip-key.js';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -156,6 +162,36 @@ describe('defaults', () => {
     expect(m.frontends.get('f1')?.pools[0]?.members.map((x) => x.backend)).toEqual(['3', 'b1', '20']);
   });
 
+  it('accepts IPv4-mapped IPv6 backends and VIPs: VPP tells them from IPv4 (only all-zero first 96 bits are refused)', () => {
+    const text = MINIMAL.replace('192.0.2.254 }', '192.0.2.254, ipv6-src-address: "2001:db8::fe" }')
+      .replace('address: 10.0.0.1,', 'address: "::ffff:10.0.0.1",')
+      .replace('address: 198.51.100.1', 'address: "::ffff:198.51.100.1"');
+    const m = parseConfigText(text, 'mapped.yaml');
+    expect(m.backends.get('b1')?.address.text).toBe('::ffff:a00:1');
+    expect(m.frontends.get('f1')?.vip.prefix.text).toBe('::ffff:c633:6401/128');
+  });
+
+  it('takes a bare 0 as a duration: both startup delays 0 disable warmup', () => {
+    const text = MINIMAL.replace(
+      'ipv4-src-address: 192.0.2.254 }',
+      'ipv4-src-address: 192.0.2.254, startup-min-delay: 0, startup-max-delay: 0 }',
+    );
+    const m = parseConfigText(text, 'warmup.yaml');
+    expect(m.vpp.lb).toMatchObject({ startupMinDelayMs: 0, startupMaxDelayMs: 0 });
+  });
+
+  it('still refuses other bare numbers as durations, 0 where the range excludes it', () => {
+    const text = MINIMAL.replace(
+      'ipv4-src-address: 192.0.2.254 }',
+      'ipv4-src-address: 192.0.2.254, startup-min-delay: 5, flow-timeout: 0 }',
+    );
+    const err = configError(() => parseConfigText(text, 'bare.yaml'));
+    expect(err.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'vpp.lb.startup-min-delay: 5 has no unit: write e.g. 5s or 5ms',
+      'vpp.lb.flow-timeout: 0 is outside the allowed range 1s..2m',
+    ]);
+  });
+
   it('accepts YAML merge keys, so checks can share settings', () => {
     const text = MINIMAL.replace(
       '    tcp80: { type: tcp, port: 80 }\n',
@@ -163,6 +199,54 @@ describe('defaults', () => {
     );
     const hc = parseConfigText(text, 'merge.yaml').healthchecks.get('tcp80');
     expect(hc).toMatchObject({ port: 8080, intervalMs: 5000, rise: 4 });
+  });
+});
+
+describe('YAML aliases', () => {
+  it('accepts 10 000 uses of a map anchor (merged) and of a scalar anchor', () => {
+    const backends = Array.from(
+      { length: 10_000 },
+      (_, i) =>
+        `    b${i + 1}: { <<: *base, address: 10.0.${(i + 1) >> 8}.${(i + 1) & 255}, healthcheck: *hc }\n`,
+    ).join('');
+    const text = MINIMAL.replace('    tcp80: {', '    &hc tcp80: {').replace(
+      '    b1: { address: 10.0.0.1, healthcheck: tcp80 }\n',
+      `    b0: &base { address: 10.0.0.0, healthcheck: *hc, enabled: false }\n${backends}`,
+    );
+    const m = parseConfigText(text, 'aliases.yaml');
+    expect(m.backends.size).toBe(10_001);
+    expect(m.backends.get('b10000')).toMatchObject({ enabled: false, healthcheck: 'tcp80' });
+    expect(m.backends.get('b10000')?.address.text).toBe('10.0.39.16');
+  });
+
+  it('refuses a billion-laughs document at the alias that makes it too big, before building it', () => {
+    const levels = ['  l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let k = 1; k < 10; k++)
+      levels.push(`  l${k}: &l${k} [${Array.from({ length: 10 }, () => `*l${k - 1}`).join(', ')}]`);
+    const err = configError(() => parseConfigText(`maglev:\n${levels.join('\n')}\n`, 'lol.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues).toHaveLength(1);
+    expect(formatIssue(err.issues[0] as never)).toMatch(
+      /^lol\.yaml:7:\d+: \(yaml\): not valid YAML for maglevd: its aliases expand to more than 250000 values/,
+    );
+  });
+
+  it('refuses a merge of something other than a map, at its key', () => {
+    for (const text of ['maglev:\n  vpp: { <<: 5 }\n', 'a: &a 5\nmaglev:\n  vpp: { <<: *a }\n']) {
+      const err = configError(() => parseConfigText(text, 'merge.yaml'));
+      expect(err.exitCode).toBe(1);
+      expect(err.issues.map((i) => `${i.col} ${i.message}`)).toEqual([
+        '10 not valid YAML: Merge sources must be maps or map aliases',
+      ]);
+    }
+  });
+
+  it('refuses an alias inside the value it stands for', () => {
+    const err = configError(() => parseConfigText('maglev: &m { vpp: *m }\n', 'cycle.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      'cycle.yaml:1:19: (yaml): not valid YAML for maglevd: the alias *m is inside the value it stands for (a cycle)',
+    ]);
   });
 });
 
@@ -200,6 +284,15 @@ describe('file-level refusals (exit 1)', () => {
     expect(b.issues[0]?.message).toContain('not UTF-8');
   });
 
+  it('holds text given directly (the control API) to the same 2 MiB cap', () => {
+    const text = `${MINIMAL}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL))}\n`;
+    const err = configError(() => parseConfigText(text, 'api.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      `api.yaml:1:1: (file): the file is ${MAX_CONFIG_BYTES + 1} bytes; a config may have at most 2097152 bytes (2 MiB)`,
+    ]);
+  });
+
   it('accepts a file of exactly the size limit', async () => {
     const f = join(tmp, 'edge.yaml');
     writeFileSync(f, `${MINIMAL}${'#'.repeat(MAX_CONFIG_BYTES - Buffer.byteLength(MINIMAL) - 1)}\n`);
@@ -230,6 +323,30 @@ describe('error reports', () => {
     );
     expect(err.exitCode).toBe(1);
     expect(err.issues[0]?.message).toContain('nested too deeply');
+  });
+
+  it('stops at the first syntax error: a stray } in a 1 MiB file gives one error, not one per later token', () => {
+    const backends = Array.from(
+      { length: 20_000 },
+      (_, i) => `    be${i}: { address: 10.0.${i >> 8}.${i & 255}, healthcheck: tcp80 }\n`,
+    ).join('');
+    const text = `maglev:\n  healthchecks:\n    tcp80: { type: tcp, port: 80 }\n}\n  backends:\n${backends}`;
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    // Before, the document carried an error object for each of the ~200 000 tokens after the brace.
+    expect(parseYamlDocument(text, new LineCounter()).errors).toHaveLength(1);
+    const err = configError(() => parseConfigText(text, 'stray.yaml'));
+    expect(err.exitCode).toBe(1);
+    expect(err.issues.map(formatIssue)).toEqual([
+      'stray.yaml:4:1: (yaml): not valid YAML: Unexpected flow-map-end token in YAML stream: "}"',
+    ]);
+  });
+
+  it('still reports every tab used as indentation after an earlier syntax error', () => {
+    const err = configError(() => parseConfigText(']\nmaglev:\n\tvpp: {}\n\tbackends: {}\n', 't.yaml'));
+    expect(err.issues.map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      '3:1 a tab is used for indentation: YAML indents with spaces only',
+      '4:1 a tab is used for indentation: YAML indents with spaces only',
+    ]);
   });
 
   it('serialises with every issue, for the control API', () => {

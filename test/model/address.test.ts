@@ -5,6 +5,7 @@ import {
   compareAddress,
   fromIp46,
   hasHostBits,
+  ip46ReadsAsIpv4,
   parseAddress,
   parsePrefix,
   toIp46,
@@ -51,6 +52,15 @@ describe('address', () => {
     expect(Array.from(toIp46(a))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1]);
     expect(fromIp46(toIp46(a)).text).toBe('192.0.2.1');
     expect(fromIp46(toIp46(parseAddress('2001:db8::5'))).text).toBe('2001:db8::5');
+  });
+
+  it('tells the IPv6 addresses VPP would read as IPv4: first 96 bits zero, IPv4-mapped excluded', () => {
+    for (const t of ['::', '::1', '::10.0.0.1', '::ffff:ffff'])
+      expect(ip46ReadsAsIpv4(parseAddress(t)), t).toBe(true);
+    for (const t of ['::ffff:10.0.0.1', '::1:0:0:0', '2001:db8::1', '0.0.0.0', '10.0.0.1'])
+      expect(ip46ReadsAsIpv4(parseAddress(t)), t).toBe(false);
+    // The reason: the ip46 form of such an address reads back as IPv4.
+    expect(fromIp46(toIp46(parseAddress('::10.0.0.1'))).text).toBe('10.0.0.1');
   });
 
   it('round-trips random addresses through text', () => {

@@ -341,6 +341,17 @@ export class HealthChecker {
     return hc;
   }
 
+  /**
+   * check says what `action` on `name` would do, changing nothing: the same answer the action gives
+   * (not found, not applicable in this state, or whether it would change anything).
+   */
+  check(name: string, action: OperatorAction): OperatorOutcome {
+    const e = this.entries.get(name);
+    if (!e) return { ok: false, error: new MaglevError('ERR_NOT_FOUND', `no backend named ${name}`) };
+    const r = step(e.health, { kind: 'operator', action }, e.params, this.clock.now());
+    return r.ok ? { ok: true, changed: r.changed } : r;
+  }
+
   private operator(name: string, action: OperatorAction): OperatorOutcome {
     const e = this.entries.get(name);
     if (!e) return { ok: false, error: new MaglevError('ERR_NOT_FOUND', `no backend named ${name}`) };

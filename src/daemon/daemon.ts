@@ -620,6 +620,9 @@ export class Daemon implements ControlTarget {
   async setBackendState(backend: string, action: BackendAction): Promise<ActionResult> {
     if (!this.#model.backends.has(backend))
       throw new MaglevError('ERR_NOT_FOUND', `no backend named "${backend}"`);
+    // Names (404), then state (409), then VPP (503): the operator learns of a wrong action first.
+    const would = this.#checker.check(backend, action);
+    if (!would.ok) throw would.error;
     this.#requireVpp(`${action} ${backend}`);
     const outcome = this.#checker[action](backend);
     if (!outcome.ok) throw outcome.error;
@@ -647,6 +650,14 @@ export class Daemon implements ControlTarget {
   ): Promise<ActionResult> {
     const fe = this.#model.frontends.get(frontend);
     if (!fe) throw new MaglevError('ERR_NOT_FOUND', `no frontend named "${frontend}"`);
+    const p = fe.pools.find((x) => x.name === pool);
+    if (!p) throw new MaglevError('ERR_NOT_FOUND', `frontend "${frontend}" has no pool named "${pool}"`);
+    if (!p.members.some((m) => m.backend === backend)) {
+      throw new MaglevError(
+        'ERR_NOT_FOUND',
+        `pool "${pool}" of frontend "${frontend}" has no backend "${backend}"`,
+      );
+    }
     this.#requireVpp(`set weight ${frontend} ${pool} ${backend}`);
     const key = `${frontend}/${pool}/${backend}`;
     const before = this.#reconciler.overrides.get(key);

@@ -213,6 +213,24 @@ describe('operator actions', () => {
     expect(!nf.ok && nf.error.code).toBe('ERR_NOT_FOUND');
     c.stop();
   });
+
+  it('check answers as the action would, and changes nothing', async () => {
+    const fake = new FakeProbe();
+    const c = makeChecker(fake);
+    c.start();
+    await vi.advanceTimersByTimeAsync(1100);
+    c.disable('web1');
+    const before = c.snapshot();
+    const p = c.check('web1', 'pause');
+    expect(!p.ok && p.error.code).toBe('ERR_STATE');
+    expect(c.check('web1', 'disable')).toEqual({ ok: true, changed: false });
+    expect(c.check('web1', 'enable')).toEqual({ ok: true, changed: true });
+    const nf = c.check('nope', 'pause');
+    expect(!nf.ok && nf.error.code).toBe('ERR_NOT_FOUND');
+    expect(c.snapshot()).toBe(before);
+    expect(c.snapshot().backends.get('web1')?.state).toBe('disabled');
+    c.stop();
+  });
 });
 
 describe('applyConfig', () => {

@@ -899,6 +899,11 @@ describe('maglevd and an absent or stuck VPP', () => {
     const r = await ctl(dir.socket, ['set', 'backend', 'a', 'disable']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/VPP is not reachable.*nothing changed/);
+    // A wrong name is reported as such, not hidden behind the VPP outage (404 before 503).
+    const unknown = await ctl(dir.socket, ['set', 'backend', 'nope', 'disable']);
+    expect(unknown.stderr).toMatch(/no backend named "nope"/);
+    const noMember = await ctl(dir.socket, ['set', 'weight', 'web', 'primary', 'c', '10']);
+    expect(noMember.stderr).toMatch(/pool "primary" of frontend "web" has no backend "c"/);
     expect((await ctlJson<{ state: string }>(dir.socket, ['show', 'backends', 'a'])).state).not.toBe(
       'disabled',
     );

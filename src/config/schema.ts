@@ -5,6 +5,7 @@ import {
   hasHostBits,
   type IpAddress,
   ip46ReadsAsIpv4,
+  notUnicast,
   tryParseAddress,
   tryParsePrefix,
 } from '../model/address.js';
@@ -182,9 +183,10 @@ const ZERO_96_VPP =
 
 /**
  * An IP address; with `family`, only that family is accepted. `zero96`, if given, is the message ending
- * for an IPv6 address whose first 96 bits are zero, which is then refused.
+ * for an IPv6 address whose first 96 bits are zero, which is then refused. `host`, if given, names what
+ * the address is for, and an address no host can have (unspecified, broadcast, multicast) is refused.
  */
-function address(family: 4 | 6 | undefined, description: string, zero96?: string) {
+function address(family: 4 | 6 | undefined, description: string, zero96?: string, host?: string) {
   const s = z
     .string({ error: typeError(family === undefined ? 'an IP address' : `an ${familyName(family)} address`) })
     .superRefine((v, ctx) => {
@@ -198,6 +200,11 @@ function address(family: 4 | 6 | undefined, description: string, zero96?: string
         });
       } else if (zero96 !== undefined && ip46ReadsAsIpv4(a)) {
         ctx.addIssue({ code: 'custom', message: `"${v}" ${zero96}` });
+      } else if (host !== undefined && notUnicast(a) !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${v}" is ${notUnicast(a) === 'unspecified' ? 'the unspecified' : `a ${notUnicast(a)}`} address: ${host} must be one host's (unicast) address`,
+        });
       }
     });
   return family === undefined
@@ -214,8 +221,14 @@ const vipPrefix = z
       ctx.addIssue({ code: 'custom', message: `"${v}" is not a valid IP address or prefix: ${p.error}` });
       return;
     }
+    const special = notUnicast(p.address);
     if (ip46ReadsAsIpv4(p.address)) {
       ctx.addIssue({ code: 'custom', message: `"${v}" cannot be a VIP: ${ZERO_96_VPP}` });
+    } else if (special === 'multicast' || special === 'broadcast') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is a ${special} address: a VIP takes unicast traffic, VPP's lb cannot balance it`,
+      });
     } else if (hasHostBits(p.address, p.length)) {
       ctx.addIssue({
         code: 'custom',
@@ -391,6 +404,7 @@ export const BackendSchema = z.strictObject(
       undefined,
       'the backend address: probed, and programmed into VPP as the AS',
       `cannot be a backend address: ${ZERO_96_VPP}`,
+      'a backend',
     ),
     healthcheck: name('healthcheck').meta({
       description: 'name of the healthcheck that probes this backend',

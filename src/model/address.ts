@@ -174,6 +174,20 @@ export function ip46ReadsAsIpv4(a: IpAddress): boolean {
   return true;
 }
 
+/**
+ * notUnicast names why `a` can be no host's address: `unspecified` (0.0.0.0), `broadcast`
+ * (255.255.255.255) or `multicast` (224.0.0.0/4, ff00::/8); undefined for a unicast address. (IPv6 ::
+ * is caught by ip46ReadsAsIpv4 first.)
+ */
+export function notUnicast(a: IpAddress): 'unspecified' | 'broadcast' | 'multicast' | undefined {
+  const b0 = a.bytes[0] as number;
+  if (a.family === 6) return b0 === 0xff ? 'multicast' : undefined;
+  if (b0 >= 224 && b0 <= 239) return 'multicast';
+  if (a.bytes.every((x) => x === 0)) return 'unspecified';
+  if (a.bytes.every((x) => x === 255)) return 'broadcast';
+  return undefined;
+}
+
 /** fromIp46 reads an ip46 form; like VPP, first 12 bytes zero means IPv4. */
 export function fromIp46(bytes: Uint8Array): IpAddress {
   if (bytes.length !== 16)

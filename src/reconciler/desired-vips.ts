@@ -1,6 +1,6 @@
 // Desired lb state: every frontend's VIP with one AS per pool member, weighted by spec §5.
 import type { DesiredModel, FrontendSpec } from '../model/desired.js';
-import type { HealthSnapshot } from '../model/health.js';
+import type { BackendHealth, HealthSnapshot } from '../model/health.js';
 import type { DesiredAs, DesiredVip } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { computeFrontendWeights, type FrontendWeights, type WeightOverride } from './effective.js';
@@ -13,34 +13,78 @@ export interface DesiredLb {
 }
 
 /**
- * flushOnDeleteOf: the AS addresses whose delete flushes (spec §5: a delete lets existing flows finish
- * "unless the backend was down or disabled"). A backend counts as down or disabled by its weighting
- * state: down, disabled, paused while down, or removed from the config while one of those. The same
- * address may belong to several backends (one host, several healthchecks): any of them up or unknown
- * keeps the flows, as an AS delete cannot tell which backend it was for.
+ * flushesOnDelete: would deleting this backend's AS flush (spec §5: a delete lets existing flows finish
+ * "unless the backend was down or disabled")? By its weighting state: down, disabled, paused while down,
+ * or removed from the config while one of those.
  */
-export function flushOnDeleteOf(health: HealthSnapshot): ReadonlySet<string> {
-  const flush = new Set<string>();
-  const keep = new Set<string>();
-  for (const b of health.backends.values()) {
-    let gone: boolean;
-    if (b.state === 'removed') {
-      const before = b.history[b.history.length - 1]?.from;
-      gone = b.lastKnown === 'down' || before === 'disabled' || before === 'down';
-    } else {
-      gone = b.state === 'down' || b.state === 'disabled' || (b.state === 'paused' && b.lastKnown === 'down');
-    }
-    (gone ? flush : keep).add(b.address.text);
+export function flushesOnDelete(b: BackendHealth): boolean {
+  if (b.state === 'removed') {
+    const before = b.history[b.history.length - 1]?.from;
+    return b.lastKnown === 'down' || before === 'disabled' || before === 'down';
   }
-  for (const a of keep) flush.delete(a);
-  return flush;
+  return b.state === 'down' || b.state === 'disabled' || (b.state === 'paused' && b.lastKnown === 'down');
 }
 
-/** sameSet: equal membership (the flush set is swapped only when it really changed). */
-export function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const x of a) if (!b.has(x)) return false;
-  return true;
+/**
+ * FlushOnDeleteIndex keeps the AS addresses whose delete flushes, updated per changed backend so a
+ * transition costs O(1), not a walk of every backend. The same address may belong to several backends
+ * (one host, several healthchecks): any of them that would not flush keeps the flows, as an AS delete
+ * cannot tell which backend it was for. `set` is one Set for the index's life, changed in place: every
+ * desired VIP shares it and sees each change without being rebuilt.
+ */
+export class FlushOnDeleteIndex {
+  readonly #set = new Set<string>();
+  readonly #flush = new Map<string, number>();
+  readonly #keep = new Map<string, number>();
+  readonly #by = new Map<string, { readonly address: string; readonly flush: boolean }>();
+
+  /** The addresses whose AS delete flushes now. */
+  get set(): ReadonlySet<string> {
+    return this.#set;
+  }
+
+  /** reset rebuilds the index from a whole snapshot. */
+  reset(health: HealthSnapshot): void {
+    this.#set.clear();
+    this.#flush.clear();
+    this.#keep.clear();
+    this.#by.clear();
+    for (const [name, b] of health.backends) this.update(name, b);
+  }
+
+  /** update takes one backend's new health (undefined: gone from the snapshot). */
+  update(name: string, b: BackendHealth | undefined): void {
+    const old = this.#by.get(name);
+    if (old) {
+      this.#count(old.flush ? this.#flush : this.#keep, old.address, -1);
+      this.#by.delete(name);
+      this.#judge(old.address);
+    }
+    if (b) {
+      const now = { address: b.address.text, flush: flushesOnDelete(b) };
+      this.#by.set(name, now);
+      this.#count(now.flush ? this.#flush : this.#keep, now.address, 1);
+      this.#judge(now.address);
+    }
+  }
+
+  #count(m: Map<string, number>, address: string, d: number): void {
+    const n = (m.get(address) ?? 0) + d;
+    if (n > 0) m.set(address, n);
+    else m.delete(address);
+  }
+
+  #judge(address: string): void {
+    if (this.#flush.has(address) && !this.#keep.has(address)) this.#set.add(address);
+    else this.#set.delete(address);
+  }
+}
+
+/** flushOnDeleteOf: the flush-on-delete addresses of a whole snapshot (see FlushOnDeleteIndex). */
+export function flushOnDeleteOf(health: HealthSnapshot): ReadonlySet<string> {
+  const index = new FlushOnDeleteIndex();
+  index.reset(health);
+  return index.set;
 }
 
 /**

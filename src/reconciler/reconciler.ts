@@ -9,7 +9,7 @@ import type { DesiredVip, LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
 import { MaglevError } from '../util/errors.js';
 import { type ApplyReport, applyPlan, type StepOutcome } from './apply.js';
-import { buildDesiredVip, type DesiredLb, flushOnDeleteOf, sameSet } from './desired-vips.js';
+import { buildDesiredVip, type DesiredLb, FlushOnDeleteIndex } from './desired-vips.js';
 import { type FrontendWeights, overrideKey, type WeightOverride } from './effective.js';
 import { LiveRecord } from './live-record.js';
 import { describeStep, type PlanStep, planAll } from './plan.js';
@@ -127,7 +127,8 @@ export class Reconciler {
   readonly #desired: DesiredLb = { vips: this.#desiredVips, weights: this.#weights };
   /** Backend name → the frontends listing it, so a transition recomputes only those. */
   readonly #frontendsOf = new Map<string, string[]>();
-  #flushOnDelete: ReadonlySet<string> = new Set();
+  /** AS addresses whose delete flushes; one Set, updated per transition, shared by every desired VIP. */
+  readonly #flushOnDelete = new FlushOnDeleteIndex();
   readonly #record = new LiveRecord();
   readonly #dirty = new Set<string>();
   /** VIPs waiting for the retry timer after a transient failure. */
@@ -204,9 +205,8 @@ export class Reconciler {
     const frontends = new Set<string>();
     for (const name of changed) {
       for (const fe of this.#frontendsOf.get(name) ?? []) frontends.add(fe);
+      this.#flushOnDelete.update(name, snapshot.backends.get(name));
     }
-    const flush = flushOnDeleteOf(snapshot);
-    if (!sameSet(flush, this.#flushOnDelete)) this.#setFlushOnDelete(flush);
     for (const fe of frontends) this.#recomputeFrontend(fe);
     this.#kick();
   }
@@ -369,9 +369,9 @@ export class Reconciler {
     this.#desiredVips.clear();
     this.#weights.clear();
     this.#frontendsOf.clear();
-    this.#flushOnDelete = flushOnDeleteOf(this.#health);
+    this.#flushOnDelete.reset(this.#health);
     for (const fe of this.#model.frontends.values()) {
-      const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+      const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete.set);
       this.#desiredVips.set(vipKeyString(fe.vip), d.vip);
       this.#weights.set(fe.name, d.weights);
       for (const p of fe.pools) {
@@ -388,17 +388,11 @@ export class Reconciler {
   #recomputeFrontend(name: string): void {
     const fe = this.#model.frontends.get(name);
     if (!fe) return;
-    const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete);
+    const d = buildDesiredVip(fe, this.#model, this.#health, this.#overrides, this.#flushOnDelete.set);
     const k = vipKeyString(fe.vip);
     this.#desiredVips.set(k, d.vip);
     this.#weights.set(name, d.weights);
     this.#dirty.add(k);
-  }
-
-  /** #setFlushOnDelete swaps the set every desired VIP shares (only when its membership changed). */
-  #setFlushOnDelete(set: ReadonlySet<string>): void {
-    this.#flushOnDelete = set;
-    for (const [k, v] of this.#desiredVips) this.#desiredVips.set(k, { ...v, flushOnDelete: set });
   }
 
   #planOptions() {

@@ -29,7 +29,7 @@ import type { DesiredModel, FrontendSpec } from '../model/desired.js';
 import { withModelBuckets } from '../model/lb-buckets.js';
 import type { LbConf } from '../model/lb-state.js';
 import { vipKeyString } from '../model/vip-key.js';
-import { computeFrontendWeights, type FrontendState } from '../reconciler/effective.js';
+import type { FrontendState } from '../reconciler/effective.js';
 import { Reconciler, type SyncTrigger } from '../reconciler/reconciler.js';
 import { followVppState } from '../reconciler/vpp-wiring.js';
 import { MaglevError } from '../util/errors.js';
@@ -324,14 +324,20 @@ export class Daemon implements ControlTarget {
     );
     if (h) this.#publish(backendEvent(h, t));
     this.#reconciler.setHealth(snap, [ev.name]);
-    this.#checkFrontends([ev.name]);
+    this.#checkFrontends(ev.name);
   }
 
-  /** #checkFrontends recomputes the state of frontends that use `backends` and reports changes. */
-  #checkFrontends(backends: readonly string[] | undefined): void {
-    const snap = this.#checker.snapshot();
-    for (const fe of frontendsUsing(this.#model, backends)) {
-      const w = computeFrontendWeights(fe, this.#model.backends, snap, this.#reconciler.overrides);
+  /**
+   * #checkFrontends reports the frontends (of `backend`, or all) whose state changed. The reconciler has
+   * just computed their weights from the same snapshot and overrides, and indexes frontends by backend.
+   */
+  #checkFrontends(backend: string | undefined): void {
+    const names =
+      backend === undefined ? this.#model.frontends.keys() : this.#reconciler.frontendsOf(backend);
+    for (const name of names) {
+      const fe = this.#model.frontends.get(name);
+      const w = this.#reconciler.weights.get(name);
+      if (fe === undefined || w === undefined) continue;
       const prev = this.#frontendStates.get(fe.name) ?? 'unknown';
       if (prev === w.state) continue;
       this.#frontendStates.set(fe.name, w.state);
@@ -628,10 +634,10 @@ export class Daemon implements ControlTarget {
     if (!outcome.ok) throw outcome.error;
     const snap = this.#checker.snapshot();
     this.#reconciler.setHealth(snap, [backend]);
-    this.#checkFrontends([backend]);
-    const vips = [...this.#model.frontends.values()]
-      .filter((fe) => fe.pools.some((p) => p.members.some((m) => m.backend === backend)))
-      .map((fe) => vipKeyString(fe.vip));
+    this.#checkFrontends(backend);
+    const vips = this.#reconciler
+      .frontendsOf(backend)
+      .map((name) => vipKeyString((this.#model.frontends.get(name) as FrontendSpec).vip));
     return {
       changed: outcome.changed,
       message: outcome.changed
@@ -648,16 +654,7 @@ export class Daemon implements ControlTarget {
     weight: number | 'default',
     flush: boolean,
   ): Promise<ActionResult> {
-    const fe = this.#model.frontends.get(frontend);
-    if (!fe) throw new MaglevError('ERR_NOT_FOUND', `no frontend named "${frontend}"`);
-    const p = fe.pools.find((x) => x.name === pool);
-    if (!p) throw new MaglevError('ERR_NOT_FOUND', `frontend "${frontend}" has no pool named "${pool}"`);
-    if (!p.members.some((m) => m.backend === backend)) {
-      throw new MaglevError(
-        'ERR_NOT_FOUND',
-        `pool "${pool}" of frontend "${frontend}" has no backend "${backend}"`,
-      );
-    }
+    this.#reconciler.checkOverrideTarget(frontend, pool, backend); // names (404) before VPP (503)
     this.#requireVpp(`set weight ${frontend} ${pool} ${backend}`);
     const key = `${frontend}/${pool}/${backend}`;
     const before = this.#reconciler.overrides.get(key);
@@ -671,7 +668,7 @@ export class Daemon implements ControlTarget {
         weight === 'default'
           ? `${key}: override cleared`
           : `${key}: weight ${weight}${flush ? ' with flush' : ''}`,
-      vips: [vipKeyString(fe.vip)],
+      vips: [vipKeyString((this.#model.frontends.get(frontend) as FrontendSpec).vip)],
     };
   }
 
@@ -717,38 +714,4 @@ export class Daemon implements ControlTarget {
   subscribe(options: SubscribeOptions, listener: (event: ControlEvent) => void): EventSubscription {
     return this.#opts.events.subscribe(options, listener);
   }
-}
-
-/** Per model: the frontends each backend is a member of (built once, on the first transition after a load). */
-const frontendIndex = new WeakMap<DesiredModel, ReadonlyMap<string, readonly FrontendSpec[]>>();
-
-/**
- * frontendsUsing lists the frontends with any of `backends` in a pool, in config order, or every frontend
- * when `backends` is undefined. Indexed: a mass transition (every backend behind a dead switch) costs
- * the frontends touched, not backends × pool members.
- */
-function frontendsUsing(
-  model: DesiredModel,
-  backends: readonly string[] | undefined,
-): Iterable<FrontendSpec> {
-  if (backends === undefined) return model.frontends.values();
-  let index = frontendIndex.get(model);
-  if (index === undefined) {
-    const m = new Map<string, FrontendSpec[]>();
-    for (const fe of model.frontends.values()) {
-      for (const p of fe.pools) {
-        for (const member of p.members) {
-          const list = m.get(member.backend);
-          if (list === undefined) m.set(member.backend, [fe]);
-          else if (list[list.length - 1] !== fe) list.push(fe);
-        }
-      }
-    }
-    index = m;
-    frontendIndex.set(model, index);
-  }
-  if (backends.length === 1) return index.get(backends[0] as string) ?? [];
-  const hit = new Set<FrontendSpec>();
-  for (const b of backends) for (const fe of index.get(b) ?? []) hit.add(fe);
-  return [...model.frontends.values()].filter((fe) => hit.has(fe));
 }

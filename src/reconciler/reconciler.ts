@@ -211,8 +211,8 @@ export class Reconciler {
     this.#kick();
   }
 
-  /** setOverride sets (or with undefined clears) a runtime weight; throws ERR_NOT_FOUND for unknown names. */
-  setOverride(frontend: string, pool: string, backend: string, override: WeightOverride | undefined): void {
+  /** checkOverrideTarget throws ERR_NOT_FOUND unless `backend` is a member of `pool` of `frontend`. */
+  checkOverrideTarget(frontend: string, pool: string, backend: string): void {
     const fe = this.#model.frontends.get(frontend);
     if (!fe) throw new MaglevError('ERR_NOT_FOUND', `no frontend named "${frontend}"`);
     const p = fe.pools.find((x) => x.name === pool);
@@ -223,6 +223,11 @@ export class Reconciler {
         `pool "${pool}" of frontend "${frontend}" has no backend "${backend}"`,
       );
     }
+  }
+
+  /** setOverride sets (or with undefined clears) a runtime weight; throws ERR_NOT_FOUND for unknown names. */
+  setOverride(frontend: string, pool: string, backend: string, override: WeightOverride | undefined): void {
+    this.checkOverrideTarget(frontend, pool, backend);
     if (override && (!Number.isInteger(override.weight) || override.weight < 0 || override.weight > 100)) {
       throw new MaglevError('ERR_BAD_REQUEST', `weight ${override.weight} is not an integer 0..100`);
     }
@@ -279,6 +284,11 @@ export class Reconciler {
   }
 
   // ---- outputs ----
+
+  /** frontendsOf: the names of the frontends with `backend` in a pool, in config order. */
+  frontendsOf(backend: string): readonly string[] {
+    return this.#frontendsOf.get(backend) ?? [];
+  }
 
   get weights(): ReadonlyMap<string, FrontendWeights> {
     return this.#desired.weights;

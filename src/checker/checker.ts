@@ -162,18 +162,7 @@ export class HealthChecker {
     this.model = model;
     const now = this.clock.now();
     for (const b of model.backends.values()) {
-      const hc = this.healthcheckOf(model, b);
-      const params = counterParams(hc);
-      const health = initialState(params, b.enabled);
-      this.entries.set(b.name, {
-        name: b.name,
-        spec: b,
-        hc,
-        params,
-        epoch: 0,
-        health,
-        view: this.makeView(b, health, undefined, [], now),
-      });
+      this.entries.set(b.name, this.newEntry(b, this.healthcheckOf(model, b), now));
     }
     this.map = ChunkedMap.from([...this.entries.values()].map((e) => [e.name, e.view] as const));
   }
@@ -269,19 +258,9 @@ export class HealthChecker {
       const hc = this.healthcheckOf(next, b);
       const e = this.entries.get(b.name);
       if (!e || e.health.state === 'removed') {
-        const params = counterParams(hc);
-        const health = initialState(params, b.enabled);
-        const ne: Entry = {
-          name: b.name,
-          spec: b,
-          hc,
-          params,
-          epoch: 0,
-          health,
-          view: this.makeView(b, health, undefined, [], now),
-        };
+        const ne = this.newEntry(b, hc, now);
         this.entries.set(b.name, ne);
-        if (probing(health.state)) toStart.push(ne);
+        if (probing(ne.health.state)) toStart.push(ne);
         continue;
       }
       const moved = !addressEquals(e.spec.address, b.address);
@@ -330,6 +309,21 @@ export class HealthChecker {
     this.map = ChunkedMap.from(order.map((e) => [e.name, e.view] as const));
     this.publish(events);
     if (this.running) this.scheduleFirst(toStart);
+  }
+
+  /** newEntry: a backend seen for the first time (or again after removal), in its initial state. */
+  private newEntry(b: BackendSpec, hc: HealthcheckSpec, now: number): Entry {
+    const params = counterParams(hc);
+    const health = initialState(params, b.enabled);
+    return {
+      name: b.name,
+      spec: b,
+      hc,
+      params,
+      epoch: 0,
+      health,
+      view: this.makeView(b, health, undefined, [], now),
+    };
   }
 
   private healthcheckOf(model: DesiredModel, b: BackendSpec): HealthcheckSpec {

@@ -4,8 +4,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HealthChecker } from '../src/checker/checker.js';
 import type { Probe } from '../src/checker/probes/probe.js';
-import { parseAddress } from '../src/model/address.js';
-import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../src/model/desired.js';
+import type { HealthcheckSpec } from '../src/model/desired.js';
+import { type BackendInput, hc, model } from '../test/checker/builders.js';
 
 // 'fake' measures the checker's own machinery: http healthchecks answered by an instant in-process probe.
 const mode = process.argv[2] ?? 'http';
@@ -15,64 +15,34 @@ const ports = (process.argv[4] ?? '').split(',').filter(Boolean).map(Number);
 const BACKENDS = Number(process.env.CHECKER_BENCH_BACKENDS ?? 2000);
 const WARMUP_MS = 2500;
 
-function healthcheck(name: string, port: number | undefined): HealthcheckSpec {
-  return {
+// The checker tests' builders: every interval 1 s, so each backend is probed once a second whatever its state.
+const healthcheck = (name: string, port: number | undefined): HealthcheckSpec =>
+  hc({
     name,
     type: kind,
     port,
     path: '/healthz',
-    host: undefined,
-    expectStatus: [[200, 399]],
-    insecure: false,
-    headers: {},
-    sourceV4: undefined,
-    sourceV6: undefined,
     intervalMs: 1000,
     fastIntervalMs: 1000,
     downIntervalMs: 1000,
     timeoutMs: 500,
-    rise: 2,
-    fall: 3,
-  };
-}
+  });
 
-const healthchecks = new Map<string, HealthcheckSpec>();
-if (mode === 'fake') healthchecks.set('fake', healthcheck('fake', 80));
-else if (kind !== 'icmp') for (const p of ports) healthchecks.set(`hc${p}`, healthcheck(`hc${p}`, p));
-else healthchecks.set('icmp', healthcheck('icmp', undefined));
-const hcNames = [...healthchecks.keys()];
-const backends = new Map<string, BackendSpec>();
+const healthchecks: HealthcheckSpec[] = [];
+if (mode === 'fake') healthchecks.push(healthcheck('fake', 80));
+else if (kind !== 'icmp') for (const p of ports) healthchecks.push(healthcheck(`hc${p}`, p));
+else healthchecks.push(healthcheck('icmp', undefined));
+const backends: BackendInput[] = [];
 for (let i = 0; i < BACKENDS; i++) {
   // HTTP servers listen on 127.0.0.1 only; ICMP targets spread over 127/8 (all answered by the kernel).
   const address = kind !== 'icmp' ? '127.0.0.1' : `127.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-  const name = `b${i}`;
-  backends.set(name, {
-    name,
-    address: parseAddress(address),
-    healthcheck: hcNames[i % hcNames.length] as string,
-    enabled: true,
+  backends.push({
+    name: `b${i}`,
+    address,
+    healthcheck: (healthchecks[i % healthchecks.length] as HealthcheckSpec).name,
   });
 }
-const model: DesiredModel = {
-  healthchecker: { transitionHistory: 5, maxConcurrentProbes: 256 },
-  vpp: {
-    apiTimeoutMs: 1000,
-    lb: {
-      ipv4SrcAddress: undefined,
-      ipv6SrcAddress: undefined,
-      stickyBucketsPerCore: 65536,
-      flowTimeoutS: 40,
-      newFlowsTableLength: 1024,
-      syncIntervalMs: 30_000,
-      startupMinDelayMs: 5000,
-      startupMaxDelayMs: 30_000,
-      removeUnknownVips: true,
-    },
-  },
-  healthchecks,
-  backends,
-  frontends: new Map(),
-};
+const desired = model({ healthchecks, backends, maxConcurrentProbes: 256 });
 
 const instant: Probe = async () => ({
   ok: true,
@@ -81,7 +51,7 @@ const instant: Probe = async () => ({
   detail: 'HTTP 200',
   at: Date.now(),
 });
-const checker = new HealthChecker(model, mode === 'fake' ? { probes: { http: instant } } : {});
+const checker = new HealthChecker(desired, mode === 'fake' ? { probes: { http: instant } } : {});
 let ok = 0;
 let failed = 0;
 const codes = new Map<string, number>();

@@ -86,3 +86,19 @@ export function errorOf(r: RawResponse): { code: string; message: string; detail
   if (!e) throw new Error(`not an error body (HTTP ${r.status}): ${r.text}`);
   return e;
 }
+
+/** API_TOPS: the first path segments under /v1/ that name a route; fuzzers aim elsewhere for 404s. */
+export const API_TOPS: ReadonlySet<string> = new Set([
+  'info',
+  'frontends',
+  'backends',
+  'healthchecks',
+  'vpp',
+  'plan',
+  'explain',
+  'weights',
+  'sync',
+  'config',
+  'log-level',
+  'events',
+]);

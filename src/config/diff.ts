@@ -201,6 +201,7 @@ export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
   const settingsSame =
     prev.healthchecker.transitionHistory === next.healthchecker.transitionHistory &&
     prev.healthchecker.maxConcurrentProbes === next.healthchecker.maxConcurrentProbes &&
+    prev.healthchecker.stateTtlMs === next.healthchecker.stateTtlMs &&
     prev.vpp.apiTimeoutMs === next.vpp.apiTimeoutMs &&
     !lbConfChanged &&
     a.newFlowsTableLength === b.newFlowsTableLength &&

@@ -28,6 +28,7 @@ import {
   makeView,
   newEntry,
   point,
+  probeFields,
   probing,
 } from './entry.js';
 import { IcmpSocketPool } from './icmp-socket.js';
@@ -37,11 +38,13 @@ import { type ProbeSet, timeoutCodeFor } from './probes/probe.js';
 import { tcpProbe } from './probes/tcp.js';
 import { type BackendCarry, decideCarry } from './reload.js';
 import { type ProbeJob, ProbeScheduler, spreadDelays } from './scheduler.js';
+import { decideSeed, type SeedEntry, type SeedOutcome } from './seed.js';
 import { ChunkedMap } from './snapshot-map.js';
 import { appendHistory, type HealthEvent, type HealthState, type OperatorAction, step } from './state.js';
 
 export * from './checker-types.js';
 export type { BackendCarry, HealthCarry, HealthPoint } from './reload.js';
+export type { SeedEntry, SeedOutcome } from './seed.js';
 
 /**
  * HealthChecker owns every backend's health. After each change it publishes a new immutable HealthSnapshot
@@ -100,7 +103,41 @@ export class HealthChecker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.scheduleFirst([...this.entries.values()].filter((e) => probing(e.health.state)));
+    const list = [...this.entries.values()].filter((e) => probing(e.health.state));
+    // A backend seeded with a verdict is verified at once; the others are spread over their interval.
+    for (const e of list) if (e.awaiting) this.scheduler.add(e.name, this.jobFor(e), 0);
+    this.scheduleFirst(list.filter((e) => !e.awaiting));
+  }
+
+  /**
+   * seed sets starting states from a previous run's records (the state file), before `start`: operator
+   * state, and verdicts the caller found younger than `state-ttl` (see decideSeed). Unknown names are
+   * reported, not applied. Refused once probing has started (the records would be older than what
+   * probing knows by then).
+   */
+  seed(entries: Iterable<SeedEntry>): readonly SeedOutcome[] {
+    const out: SeedOutcome[] = [];
+    const now = this.clock.now();
+    for (const rec of entries) {
+      const e = this.entries.get(rec.name);
+      if (this.running || !e) {
+        const reason = this.running ? 'probing has started' : 'no such backend in the config';
+        out.push({ name: rec.name, applied: false, state: undefined, reason });
+        continue;
+      }
+      const d = decideSeed(e.spec, e.params, rec);
+      e.awaiting = d.awaiting;
+      const to = d.health.state;
+      const t =
+        to === e.health.state
+          ? undefined
+          : { from: e.health.state, to, code: undefined, reason: `restored: ${d.reason}`, at: now };
+      this.commit(e, d.health, t, undefined, now, []);
+      this.pending.set(e.name, e.view);
+      out.push({ name: rec.name, applied: true, state: d.health.state, reason: d.reason });
+    }
+    if (out.some((o) => o.applied)) this.publish([]);
+    return out;
   }
 
   /** stop cancels every timer and in-flight probe and closes the checker's ICMP sockets. */
@@ -448,19 +485,7 @@ export class HealthChecker {
     this.applied++;
     // Checked first: the fields object would otherwise be built for every probe and thrown away.
     if (this.log.isLevelEnabled('debug'))
-      this.log.debug(
-        {
-          event: 'probe',
-          backend: name,
-          address: address.text,
-          type: e.hc.type,
-          ok: result.ok,
-          code: result.code,
-          latencyMs: result.latencyMs,
-          detail: result.detail,
-        },
-        `probe ${name}: ${result.code}`,
-      );
+      this.log.debug(probeFields(e, result), `probe ${name}: ${result.code}`);
     const now = this.clock.now();
     const events: TransitionEvent[] = [];
     const r = step(e.health, { kind: 'result', result }, e.params, now);

@@ -92,3 +92,17 @@ export function makeView(
     since,
   });
 }
+
+/** probeFields are the debug log line of one applied probe result. */
+export function probeFields(e: Entry, result: ProbeResult): Record<string, unknown> {
+  return {
+    event: 'probe',
+    backend: e.name,
+    address: e.spec.address.text,
+    type: e.hc.type,
+    ok: result.ok,
+    code: result.code,
+    latencyMs: result.latencyMs,
+    detail: result.detail,
+  };
+}

@@ -98,7 +98,10 @@ export class StateWriter {
     }, wait);
   }
 
-  /** close stops the timers and makes a last write (within `timeoutMs`); later requests do nothing. */
+  /**
+   * close stops the timers and makes a last write (within `timeoutMs`). Later health changes and
+   * refreshes write nothing; an explicit flush still does.
+   */
   async close(timeoutMs: number): Promise<SaveOutcome> {
     const last = this.flush(timeoutMs);
     this.closed = true;

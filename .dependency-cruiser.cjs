@@ -116,6 +116,14 @@ module.exports = {
       to: { path: ['^src/', '^binapi/'], pathNot: ['^src/(control|model|log|util)/'] },
     },
     {
+      name: 'state-layer',
+      comment:
+        'The state file (operator state and recent health across restarts) stands alone: model, log, util and Node only.',
+      severity: 'error',
+      from: { path: '^src/state/' },
+      to: { path: ['^src/', '^binapi/'], pathNot: ['^src/(state|model|log|util)/'] },
+    },
+    {
       name: 'util-is-leaf',
       severity: 'error',
       from: { path: '^src/util/' },

@@ -107,9 +107,11 @@ set -e
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload || true
 fi
-# The maglevd user stays after a purge (Debian practice: files it owned may remain).
+# The maglevd user stays after a purge (Debian practice: files it owned may remain). The state directory
+# (operator state and recent health, see StateDirectory= in the unit) is data of this package: it goes.
 if [ "$1" = purge ]; then
   rmdir /etc/maglev 2>/dev/null || true
+  rm -rf /var/lib/maglevd
 fi
 exit 0
 `;

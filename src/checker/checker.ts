@@ -8,111 +8,43 @@ import type { BackendSpec, DesiredModel, HealthcheckSpec } from '../model/desire
 import type { BackendHealth, HealthSnapshot, ProbeResult, Transition } from '../model/health.js';
 import { MaglevError } from '../util/errors.js';
 import type { CancelSignal } from './cancel.js';
+import {
+  type CheckerEvent,
+  type CheckerListener,
+  type CheckerOptions,
+  type CheckerStats,
+  DEFAULT_MAX_LISTENERS,
+  type OperatorOutcome,
+  type ResultEvent,
+  type TransitionEvent,
+} from './checker-types.js';
 import { type Clock, systemClock } from './clock.js';
+import {
+  byInterval,
+  cadenceOf,
+  carryLine,
+  counterParams,
+  type Entry,
+  makeView,
+  newEntry,
+  point,
+  probeFields,
+  probing,
+} from './entry.js';
 import { IcmpSocketPool } from './icmp-socket.js';
 import { httpProbe, httpsProbe } from './probes/http.js';
 import { createIcmpProbe } from './probes/icmp.js';
 import { type ProbeSet, timeoutCodeFor } from './probes/probe.js';
 import { tcpProbe } from './probes/tcp.js';
-import { type ProbeJob, ProbeScheduler, type SchedulerStats, spreadDelays } from './scheduler.js';
+import { type BackendCarry, decideCarry } from './reload.js';
+import { type ProbeJob, ProbeScheduler, spreadDelays } from './scheduler.js';
+import { decideSeed, type SeedEntry, type SeedOutcome } from './seed.js';
 import { ChunkedMap } from './snapshot-map.js';
-import {
-  appendHistory,
-  type CounterParams,
-  type HealthEvent,
-  type HealthState,
-  initialState,
-  intervalKind,
-  type OperatorAction,
-  step,
-} from './state.js';
+import { appendHistory, type HealthEvent, type HealthState, type OperatorAction, step } from './state.js';
 
-/** DEFAULT_MAX_LISTENERS bounds subscribers: a leak of subscriptions fails loudly instead of growing. */
-export const DEFAULT_MAX_LISTENERS = 32;
-
-/** TransitionEvent: a backend changed state. Carries the name and the address it was about. */
-export interface TransitionEvent {
-  readonly type: 'transition';
-  readonly name: string;
-  readonly address: IpAddress;
-  readonly transition: Transition;
-  /** The snapshot generation that contains this transition. */
-  readonly generation: number;
-}
-
-/** ResultEvent: a probe result was applied (state may or may not have changed). */
-export interface ResultEvent {
-  readonly type: 'result';
-  readonly name: string;
-  readonly address: IpAddress;
-  readonly result: ProbeResult;
-  readonly generation: number;
-}
-
-export type CheckerEvent = TransitionEvent | ResultEvent;
-export type CheckerListener = (event: CheckerEvent) => void;
-
-/** OperatorOutcome: `changed` false means the action was a no-op (idempotent); errors are values. */
-export type OperatorOutcome =
-  | { readonly ok: true; readonly changed: boolean }
-  | { readonly ok: false; readonly error: MaglevError };
-
-/** CheckerStats are counters for metrics and tests. */
-export interface CheckerStats {
-  readonly generation: number;
-  /** Results not applied, by why: the backend moved (address), was restarted, or is not being probed. */
-  readonly dropped: {
-    readonly staleAddress: number;
-    readonly staleEpoch: number;
-    readonly notProbing: number;
-  };
-  readonly applied: number;
-  readonly scheduler: SchedulerStats;
-}
-
-/** CheckerOptions: everything injectable (probes, clock, randomness, logger). */
-export interface CheckerOptions {
-  readonly probes?: Partial<ProbeSet>;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-  readonly logger?: Logger;
-  readonly maxListeners?: number;
-}
-
-interface Entry {
-  readonly name: string;
-  spec: BackendSpec;
-  hc: HealthcheckSpec;
-  params: CounterParams;
-  /** Bumped whenever probing restarts (new address or healthcheck, resume, enable); results carry it. */
-  epoch: number;
-  health: HealthState;
-  view: BackendHealth;
-}
-
-function counterParams(hc: HealthcheckSpec): CounterParams {
-  return { rise: hc.rise, fall: hc.fall };
-}
-
-function probing(s: HealthState['state']): boolean {
-  return s === 'unknown' || s === 'up' || s === 'down';
-}
-
-function sameHealthcheck(a: HealthcheckSpec, b: HealthcheckSpec): boolean {
-  if (a === b) return true;
-  const ka = Object.keys(a) as (keyof HealthcheckSpec)[];
-  for (const k of ka) {
-    const x = a[k];
-    const y = b[k];
-    if (x === y) continue;
-    if (k === 'sourceV4' || k === 'sourceV6') {
-      if (x === undefined || y === undefined || !addressEquals(x as IpAddress, y as IpAddress)) return false;
-      continue;
-    }
-    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
-  }
-  return ka.length === Object.keys(b).length;
-}
+export * from './checker-types.js';
+export type { BackendCarry, HealthCarry, HealthPoint } from './reload.js';
+export type { SeedEntry, SeedOutcome } from './seed.js';
 
 /**
  * HealthChecker owns every backend's health. After each change it publishes a new immutable HealthSnapshot
@@ -162,7 +94,7 @@ export class HealthChecker {
     this.model = model;
     const now = this.clock.now();
     for (const b of model.backends.values()) {
-      this.entries.set(b.name, this.newEntry(b, this.healthcheckOf(model, b), now));
+      this.entries.set(b.name, newEntry(b, this.healthcheckOf(model, b), now));
     }
     this.map = ChunkedMap.from([...this.entries.values()].map((e) => [e.name, e.view] as const));
   }
@@ -171,7 +103,41 @@ export class HealthChecker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.scheduleFirst([...this.entries.values()].filter((e) => probing(e.health.state)));
+    const list = [...this.entries.values()].filter((e) => probing(e.health.state));
+    // A backend seeded with a verdict is verified at once; the others are spread over their interval.
+    for (const e of list) if (e.awaiting) this.scheduler.add(e.name, this.jobFor(e), 0);
+    this.scheduleFirst(list.filter((e) => !e.awaiting));
+  }
+
+  /**
+   * seed sets starting states from a previous run's records (the state file), before `start`: operator
+   * state, and verdicts the caller found younger than `state-ttl` (see decideSeed). Unknown names are
+   * reported, not applied. Refused once probing has started (the records would be older than what
+   * probing knows by then).
+   */
+  seed(entries: Iterable<SeedEntry>): readonly SeedOutcome[] {
+    const out: SeedOutcome[] = [];
+    const now = this.clock.now();
+    for (const rec of entries) {
+      const e = this.entries.get(rec.name);
+      if (this.running || !e) {
+        const reason = this.running ? 'probing has started' : 'no such backend in the config';
+        out.push({ name: rec.name, applied: false, state: undefined, reason });
+        continue;
+      }
+      const d = decideSeed(e.spec, e.params, rec);
+      e.awaiting = d.awaiting;
+      const to = d.health.state;
+      const t =
+        to === e.health.state
+          ? undefined
+          : { from: e.health.state, to, code: undefined, reason: `restored: ${d.reason}`, at: now };
+      this.commit(e, d.health, t, undefined, now, []);
+      this.pending.set(e.name, e.view);
+      out.push({ name: rec.name, applied: true, state: d.health.state, reason: d.reason });
+    }
+    if (out.some((o) => o.applied)) this.publish([]);
+    return out;
   }
 
   /** stop cancels every timer and in-flight probe and closes the checker's ICMP sockets. */
@@ -224,7 +190,7 @@ export class HealthChecker {
     return this.operator(name, 'pause');
   }
 
-  /** resume restarts probing a paused backend from `unknown`. Error if disabled. */
+  /** resume restarts probing a paused backend at once, keeping its last known up/down. Error if disabled. */
   resume(name: string): OperatorOutcome {
     return this.operator(name, 'resume');
   }
@@ -240,12 +206,14 @@ export class HealthChecker {
   }
 
   /**
-   * applyConfig moves to a new model. A backend keeps its health only if its address and healthcheck are
-   * unchanged, otherwise it restarts in `unknown`; new backends start; removed ones are stopped and shown as
-   * `removed` until the next applyConfig. Operator state (paused/disabled) survives; a change of the
-   * configured `enabled` flag acts like enable/disable.
+   * applyConfig moves to a new model (spec §4). A backend at the same address keeps its state: a change of
+   * only its check's timing re-bases the counter; a change of what is probed keeps state and weight until
+   * the new check's first result, probed at once. A new address starts `unknown`; new backends start;
+   * removed ones are stopped and shown as `removed` until the next applyConfig. Operator state
+   * (paused/disabled) survives; a change of the configured `enabled` flag acts like enable/disable.
+   * Returns one line per backend whose address or check changed, or that came or went (for the log).
    */
-  applyConfig(next: DesiredModel): void {
+  applyConfig(next: DesiredModel): readonly BackendCarry[] {
     // Check every reference before changing anything, so a bad model leaves the checker as it was.
     for (const b of next.backends.values()) this.healthcheckOf(next, b);
     const now = this.clock.now();
@@ -254,39 +222,60 @@ export class HealthChecker {
     this.scheduler.setMaxConcurrent(next.healthchecker.maxConcurrentProbes);
     const events: TransitionEvent[] = [];
     const toStart: Entry[] = [];
+    const toRetime: Entry[] = [];
+    const report: BackendCarry[] = [];
     for (const b of next.backends.values()) {
       const hc = this.healthcheckOf(next, b);
       const e = this.entries.get(b.name);
       if (!e || e.health.state === 'removed') {
-        const ne = this.newEntry(b, hc, now);
+        const ne = newEntry(b, hc, now);
         this.entries.set(b.name, ne);
         if (probing(ne.health.state)) toStart.push(ne);
+        report.push(carryLine(ne, 'added', 'new in the config', [], undefined));
         continue;
       }
-      const moved = !addressEquals(e.spec.address, b.address);
-      const rechecked = !sameHealthcheck(e.hc, hc);
+      const before = point(e);
+      const d = decideCarry(e, b, hc);
       const wasEnabled = old.backends.get(b.name)?.enabled ?? true;
       e.spec = b;
       e.hc = hc;
       e.params = counterParams(hc);
+      e.awaiting = d.awaiting;
       let lastResult = e.view.lastResult;
-      if (moved || rechecked) {
+      if (d.followUp === 'restart') {
         this.scheduler.remove(e.name);
         e.epoch++;
         lastResult = undefined;
-        const why = moved ? `address changed to ${b.address.text}` : `healthcheck ${hc.name} changed`;
-        this.applyEvent(e, { kind: 'restart', reason: why }, now, events, lastResult, true);
+        this.applyEvent(e, { kind: 'restart', reason: d.reason }, now, events, lastResult, true);
         if (probing(e.health.state)) toStart.push(e);
+      } else {
+        // A result of the old probe says nothing about the new one: it is no longer shown as the last.
+        if (d.carry === 'recheck') lastResult = undefined;
+        if (d.next !== e.health || lastResult !== e.view.lastResult) {
+          this.commit(e, d.next, undefined, lastResult, now, events);
+        }
+        if (d.followUp === 'now') {
+          // The old check's attempt in flight is cancelled and its result dropped (epoch).
+          e.epoch++;
+          if (this.running) this.scheduler.add(e.name, this.jobFor(e), 0);
+        } else if (d.followUp === 'retime') toRetime.push(e);
       }
+      if (d.carry !== 'kept' || d.keys.length > 0)
+        report.push(carryLine(e, d.carry, d.reason, d.keys, before));
       // When unchanged, the view (holding an equal address value) stays the very same object.
       if (wasEnabled !== b.enabled) {
         const action: OperatorAction = b.enabled ? 'enable' : 'disable';
-        const before = e.health.state;
+        const was = e.health.state;
         this.applyEvent(e, { kind: 'operator', action }, now, events, lastResult, true);
-        if (action === 'disable' && before !== 'disabled') this.scheduler.remove(e.name);
-        if (action === 'enable' && before === 'disabled') {
+        if (action === 'disable' && was !== 'disabled') {
+          this.scheduler.remove(e.name);
+          e.awaiting = false;
+        }
+        if (action === 'enable' && was === 'disabled') {
           e.epoch++;
-          if (!toStart.includes(e)) toStart.push(e);
+          e.awaiting = false;
+          // Quick feedback, as for the operator's enable: its weight is 0 until a result comes.
+          if (this.running && !toStart.includes(e)) this.scheduler.add(e.name, this.jobFor(e), 0);
         }
       }
     }
@@ -296,9 +285,11 @@ export class HealthChecker {
         this.entries.delete(e.name); // shown as removed for one config generation, then forgotten
         continue;
       }
+      const before = point(e);
       this.scheduler.remove(e.name);
       e.epoch++;
       this.applyEvent(e, { kind: 'remove' }, now, events, e.view.lastResult, true);
+      report.push(carryLine(e, 'removed', 'removed from the config', [], before));
     }
     // Config order first, then the removed ones.
     const order = [
@@ -308,22 +299,11 @@ export class HealthChecker {
     this.pending.clear(); // every entry's current view is in the new map
     this.map = ChunkedMap.from(order.map((e) => [e.name, e.view] as const));
     this.publish(events);
-    if (this.running) this.scheduleFirst(toStart);
-  }
-
-  /** newEntry: a backend seen for the first time (or again after removal), in its initial state. */
-  private newEntry(b: BackendSpec, hc: HealthcheckSpec, now: number): Entry {
-    const params = counterParams(hc);
-    const health = initialState(params, b.enabled);
-    return {
-      name: b.name,
-      spec: b,
-      hc,
-      params,
-      epoch: 0,
-      health,
-      view: this.makeView(b, health, undefined, [], now),
-    };
+    if (this.running) {
+      this.scheduleFirst(toStart);
+      this.retime(toRetime);
+    }
+    return report;
   }
 
   private healthcheckOf(model: DesiredModel, b: BackendSpec): HealthcheckSpec {
@@ -360,11 +340,11 @@ export class HealthChecker {
       this.scheduler.remove(name); // cancels the in-flight probe and the timers
     } else if (!probing(before)) {
       e.epoch++;
-      if (this.running) {
-        // Quick feedback after resume/enable: the first probe within one fast-interval.
-        this.scheduler.add(name, this.jobFor(e), this.random() * e.hc.fastIntervalMs);
-      }
+      // resume (spec §4) and enable probe at once: a resumed backend's verdict is as old as its pause,
+      // an enabled one has weight 0 until its first result.
+      if (this.running) this.scheduler.add(name, this.jobFor(e), 0);
     }
+    if (action === 'enable' || action === 'disable') e.awaiting = false;
     this.pending.set(name, e.view);
     this.publish(events);
     this.log.info(
@@ -399,7 +379,7 @@ export class HealthChecker {
     const history = t
       ? appendHistory(e.view.history, t, this.model.healthchecker.transitionHistory)
       : e.view.history;
-    e.view = this.makeView(e.spec, next, lastResult, history, t ? now : e.view.since);
+    e.view = makeView(e.spec, next, lastResult, history, t ? now : e.view.since);
     if (t) {
       events.push({
         type: 'transition',
@@ -419,25 +399,6 @@ export class HealthChecker {
       // The daemon logs every transition as the `backend-transition` event; this line is for tracing the checker.
       this.log.debug(fields, 'backend state');
     }
-  }
-
-  private makeView(
-    b: BackendSpec,
-    h: HealthState,
-    lastResult: ProbeResult | undefined,
-    history: readonly Transition[],
-    since: number,
-  ): BackendHealth {
-    return Object.freeze({
-      name: b.name,
-      address: b.address,
-      state: h.state,
-      lastKnown: h.lastKnown,
-      health: h.health,
-      lastResult,
-      history: Object.isFrozen(history) ? history : Object.freeze(history),
-      since,
-    });
   }
 
   private publish(transitions: TransitionEvent[], result?: Omit<ResultEvent, 'generation' | 'type'>): void {
@@ -460,16 +421,31 @@ export class HealthChecker {
 
   private scheduleFirst(list: Entry[]): void {
     // Stratified per interval length, so a thousand backends with one healthcheck do not probe at once.
-    const byInterval = new Map<number, Entry[]>();
-    for (const e of list) {
-      const l = byInterval.get(e.hc.intervalMs);
-      if (l) l.push(e);
-      else byInterval.set(e.hc.intervalMs, [e]);
-    }
-    for (const [interval, es] of byInterval) {
+    for (const [interval, es] of byInterval(list, (e) => e.hc.intervalMs)) {
       const delays = spreadDelays(es.length, interval, this.random);
       es.forEach((e, i) => {
         this.scheduler.add(e.name, this.jobFor(e), delays[i] as number);
+      });
+    }
+  }
+
+  /**
+   * retime puts backends whose check's timing changed on the new cadence without losing an attempt in
+   * flight (its result is about the same probe and still counts): waiting ones are spread over the new
+   * interval of their counter position, like first probes, so a thousand backends on one check do not
+   * all probe at once.
+   */
+  private retime(list: Entry[]): void {
+    for (const [interval, es] of byInterval(
+      list.filter((e) => probing(e.health.state)),
+      cadenceOf,
+    )) {
+      const delays = spreadDelays(es.length, interval, this.random);
+      es.forEach((e, i) => {
+        const job = this.jobFor(e);
+        if (!this.scheduler.retime(e.name, job, delays[i] as number)) {
+          this.scheduler.add(e.name, job, delays[i] as number);
+        }
       });
     }
   }
@@ -509,30 +485,14 @@ export class HealthChecker {
     this.applied++;
     // Checked first: the fields object would otherwise be built for every probe and thrown away.
     if (this.log.isLevelEnabled('debug'))
-      this.log.debug(
-        {
-          event: 'probe',
-          backend: name,
-          address: address.text,
-          type: e.hc.type,
-          ok: result.ok,
-          code: result.code,
-          latencyMs: result.latencyMs,
-          detail: result.detail,
-        },
-        `probe ${name}: ${result.code}`,
-      );
+      this.log.debug(probeFields(e, result), `probe ${name}: ${result.code}`);
     const now = this.clock.now();
     const events: TransitionEvent[] = [];
     const r = step(e.health, { kind: 'result', result }, e.params, now);
     if (r.ok) this.commit(e, r.next, r.transition, result, now, events);
+    e.awaiting = false;
     this.pending.set(name, e.view);
     this.publish(events, { name, address, result });
-    const kind = intervalKind(e.health.health, e.params);
-    return kind === 'interval'
-      ? e.hc.intervalMs
-      : kind === 'fast'
-        ? e.hc.fastIntervalMs
-        : e.hc.downIntervalMs;
+    return cadenceOf(e);
   }
 }

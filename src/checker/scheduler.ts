@@ -66,7 +66,8 @@ interface Run {
 
 interface Entry {
   readonly key: string;
-  readonly job: ProbeJob;
+  /** Replaced in place by `retime`; an attempt in flight reports to the job current when it settles. */
+  job: ProbeJob;
   /** The monotonic time of the slot this entry waits in, if it waits for one. */
   wakeAt: number | undefined;
   queued: boolean;
@@ -149,6 +150,24 @@ export class ProbeScheduler {
     // The nearest tick: a first delay is already random, and aligned it shares its wake-up with others.
     const at = this.clock.monotonic() + (Number.isFinite(firstDelayMs) ? Math.max(0, firstDelayMs) : 0);
     this.wait(e, Math.round(at / this.tickMs) * this.tickMs);
+  }
+
+  /**
+   * retime swaps the job of a key without cancelling its attempt in flight (a timing-only change: the same
+   * probe, so that result still counts). A job waiting for its next attempt is moved to `nextDelayMs` from
+   * now; one queued or in flight keeps its turn, and its next delay comes from the new job. False if the
+   * key has no job.
+   */
+  retime(key: string, job: ProbeJob, nextDelayMs: number): boolean {
+    const e = this.entries.get(key);
+    if (!e) return false;
+    e.job = job;
+    if (e.wakeAt !== undefined) {
+      this.unwait(e);
+      const at = this.clock.monotonic() + (Number.isFinite(nextDelayMs) ? Math.max(0, nextDelayMs) : 0);
+      this.wait(e, Math.round(at / this.tickMs) * this.tickMs);
+    }
+    return true;
   }
 
   /** remove stops a job: its timer is cleared, a queued attempt dropped, an in-flight attempt aborted. */

@@ -153,10 +153,17 @@ function operator(s: HealthState, action: OperatorAction, p: CounterParams, now:
       if (s.state === 'disabled') return refuse('cannot pause a disabled backend: enable it first');
       if (s.state === 'paused') return ok(s, s, undefined);
       return ok(s, { ...s, state: 'paused' }, transition(s.state, 'paused', undefined, reason, now));
-    case 'resume':
+    case 'resume': {
       if (s.state === 'disabled') return refuse('cannot resume a disabled backend: enable it first');
       if (s.state !== 'paused') return ok(s, s, undefined);
-      return ok(s, unknownState(p), transition('paused', 'unknown', undefined, reason, now));
+      // Spec §4: resume keeps the last known up/down and its counter as the pause froze it (re-based by
+      // reloads since), so a resumed healthy backend keeps its weight; probing restarts at once.
+      const next: HealthState =
+        s.lastKnown === 'unknown'
+          ? unknownState(p)
+          : { state: s.lastKnown, lastKnown: s.lastKnown, health: s.health };
+      return ok(s, next, transition('paused', next.state, undefined, reason, now));
+    }
     case 'disable':
       if (s.state === 'disabled') return ok(s, s, undefined);
       return ok(
@@ -168,6 +175,50 @@ function operator(s: HealthState, action: OperatorAction, p: CounterParams, now:
       if (s.state !== 'disabled') return ok(s, s, undefined);
       return ok(s, unknownState(p), transition('disabled', 'unknown', undefined, reason, now));
   }
+}
+
+/** Side is where a backend stands relative to the threshold: its up/down verdict, or none yet. */
+type Side = 'up' | 'down' | 'unknown';
+
+function sideOf(s: HealthState): Side {
+  if (s.state === 'up' || s.state === 'down') return s.state;
+  if (s.state === 'paused') return s.lastKnown;
+  return 'unknown';
+}
+
+/**
+ * rebase moves a counter from one rise/fall range to another on a timing-only healthcheck change (spec §4),
+ * keeping the backend on the same side of the threshold: state and lastKnown never change. Up keeps the
+ * number of failures seen since fully up (at most one short of going down); down keeps the passes seen
+ * (at most one short of coming up); unknown is preloaded at the new rise-1. `awaiting` marks a backend
+ * whose next result decides as for unknown (a probe change not yet answered): it stays that way.
+ */
+export function rebase(
+  s: HealthState,
+  from: CounterParams,
+  to: CounterParams,
+  awaiting: boolean,
+): HealthState {
+  if (s.state === 'removed') return s;
+  const side = sideOf(s);
+  let health: number;
+  if (side === 'unknown' || s.state === 'disabled' || awaiting) health = to.rise - 1;
+  else if (side === 'up') {
+    const failsSeen = Math.max(0, maxHealth(from) - s.health);
+    health = Math.max(to.rise, maxHealth(to) - failsSeen);
+  } else health = Math.min(s.health, to.rise - 1);
+  return health === s.health ? s : { ...s, health };
+}
+
+/**
+ * awaitFirstResult prepares a backend for a changed probe at the same address (spec §4): state, lastKnown
+ * and so the weight stay, and the counter goes to rise-1, so that the new check's first result decides as
+ * for unknown: one pass is up at max, one failure is down at 0 (see nextCounter).
+ */
+export function awaitFirstResult(s: HealthState, p: CounterParams): HealthState {
+  if (s.state === 'removed') return s;
+  const health = p.rise - 1;
+  return health === s.health ? s : { ...s, health };
 }
 
 /** appendHistory returns a new history with `t` appended, keeping the last `limit` (oldest first). */

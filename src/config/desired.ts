@@ -177,6 +177,7 @@ export function buildDesiredModel(raw: RawMaglev, order?: KeyOrder): DesiredMode
     healthchecker: Object.freeze({
       transitionHistory: raw.healthchecker['transition-history'],
       maxConcurrentProbes: raw.healthchecker['max-concurrent-probes'],
+      stateTtlMs: ms(raw.healthchecker['state-ttl']),
     }),
     vpp: Object.freeze({ apiTimeoutMs: ms(raw.vpp['api-timeout']), lb }),
     healthchecks,

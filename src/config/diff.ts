@@ -1,26 +1,25 @@
 // The difference between two desired models, as the reload path needs it: per backend, may health be kept?
 import { addressEquals } from '../model/address.js';
-import type { BackendSpec, DesiredModel, FrontendSpec, HealthcheckSpec } from '../model/desired.js';
+import type { BackendSpec, DesiredModel, FrontendSpec } from '../model/desired.js';
+import { type HealthcheckChange, healthcheckDelta } from '../model/healthcheck-change.js';
 import { compareVipKey } from '../model/vip-key.js';
 
-/**
- * How a backend's healthcheck changed. `probe`: what is sent or what counts as a pass changed, so past
- * results say nothing about the new check. `schedule`: only intervals, timeout, rise or fall changed; past
- * results still count as evidence (the checker re-derives its counter bounds).
- */
-export type HealthcheckChange = 'none' | 'schedule' | 'probe';
+export type { HealthcheckChange } from '../model/healthcheck-change.js';
 
 export interface BackendDiff {
   readonly name: string;
   readonly change: 'added' | 'removed' | 'changed' | 'unchanged';
   /**
-   * Spec §4: a backend keeps its health state only if its address and its healthcheck are unchanged.
-   * Renaming the healthcheck or changing what it probes resets; a schedule-only change does not, because
-   * resetting to `unknown` takes the backend's traffic away until the next probe for no reason.
+   * Spec §4: a backend at the same address keeps its health state. A timing-only change of its check
+   * re-bases the counter; a change of what is probed keeps state and weight until the new check's first
+   * result. Only a new address (a new AS) starts `unknown`. False for added and removed backends.
    */
   readonly keepHealth: boolean;
   readonly addressChanged: boolean;
+  /** How its healthcheck changed, compared by content (a rename to an identical check is `none`). */
   readonly healthcheck: HealthcheckChange;
+  /** The healthcheck's config keys that differ, for the reload log. */
+  readonly healthcheckKeys: readonly string[];
   readonly enabledChanged: boolean;
   /** Names of frontends whose pools reference this backend in the new model. */
   readonly frontends: readonly string[];
@@ -52,40 +51,8 @@ export interface ModelDiff {
   readonly changed: boolean;
 }
 
-function rangesEqual(a: HealthcheckSpec['expectStatus'], b: HealthcheckSpec['expectStatus']): boolean {
-  return a.length === b.length && a.every((r, i) => r[0] === b[i]?.[0] && r[1] === b[i]?.[1]);
-}
-
-function headersEqual(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
-}
-
 function optAddrEqual(a: BackendSpec['address'] | undefined, b: BackendSpec['address'] | undefined): boolean {
   return a === undefined || b === undefined ? a === b : addressEquals(a, b);
-}
-
-/** healthcheckChange classifies how a healthcheck definition changed (same name assumed). */
-export function healthcheckChange(a: HealthcheckSpec, b: HealthcheckSpec): HealthcheckChange {
-  const probeSame =
-    a.type === b.type &&
-    a.port === b.port &&
-    a.path === b.path &&
-    a.host === b.host &&
-    a.insecure === b.insecure &&
-    rangesEqual(a.expectStatus, b.expectStatus) &&
-    headersEqual(a.headers, b.headers) &&
-    optAddrEqual(a.sourceV4, b.sourceV4) &&
-    optAddrEqual(a.sourceV6, b.sourceV6);
-  if (!probeSame) return 'probe';
-  const scheduleSame =
-    a.timeoutMs === b.timeoutMs &&
-    a.intervalMs === b.intervalMs &&
-    a.fastIntervalMs === b.fastIntervalMs &&
-    a.downIntervalMs === b.downIntervalMs &&
-    a.rise === b.rise &&
-    a.fall === b.fall;
-  return scheduleSame ? 'none' : 'schedule';
 }
 
 function frontendsEqual(a: FrontendSpec, b: FrontendSpec): boolean {
@@ -128,16 +95,11 @@ function usersOf(model: DesiredModel): Map<string, string[]> {
  */
 export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
   const users = usersOf(next);
-  const hcChange = new Map<string, HealthcheckChange>();
   const hcs = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
   for (const [name, hc] of next.healthchecks) {
     const old = prev.healthchecks.get(name);
     if (old === undefined) hcs.added.push(name);
-    else {
-      const c = healthcheckChange(old, hc);
-      hcChange.set(name, c);
-      if (c !== 'none') hcs.changed.push(name);
-    }
+    else if (healthcheckDelta(old, hc).change !== 'none') hcs.changed.push(name);
   }
   for (const name of prev.healthchecks.keys()) if (!next.healthchecks.has(name)) hcs.removed.push(name);
 
@@ -153,6 +115,7 @@ export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
           keepHealth: false,
           addressChanged: false,
           healthcheck: 'none',
+          healthcheckKeys: Object.freeze([]),
           enabledChanged: false,
           frontends,
         }),
@@ -160,17 +123,24 @@ export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
       continue;
     }
     const addressChanged = !addressEquals(old.address, b.address);
-    const healthcheck: HealthcheckChange =
-      old.healthcheck !== b.healthcheck ? 'probe' : (hcChange.get(b.healthcheck) ?? 'probe');
+    const oldHc = prev.healthchecks.get(old.healthcheck);
+    const newHc = next.healthchecks.get(b.healthcheck);
+    // A model always resolves its references (the loader checks them); a missing one counts as a new probe.
+    const delta =
+      oldHc && newHc
+        ? healthcheckDelta(oldHc, newHc, b.address.family)
+        : { change: 'probe' as HealthcheckChange, keys: ['healthcheck'] };
+    const healthcheck = delta.change;
     const enabledChanged = old.enabled !== b.enabled;
     const unchanged = !addressChanged && healthcheck === 'none' && !enabledChanged;
     backends.push(
       Object.freeze({
         name,
         change: unchanged ? 'unchanged' : 'changed',
-        keepHealth: !addressChanged && healthcheck !== 'probe',
+        keepHealth: !addressChanged,
         addressChanged,
         healthcheck,
+        healthcheckKeys: Object.freeze(delta.keys),
         enabledChanged,
         frontends,
       }),
@@ -185,6 +155,7 @@ export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
         keepHealth: false,
         addressChanged: false,
         healthcheck: 'none',
+        healthcheckKeys: Object.freeze([]),
         enabledChanged: false,
         frontends: Object.freeze([]),
       }),
@@ -230,6 +201,7 @@ export function diffModels(prev: DesiredModel, next: DesiredModel): ModelDiff {
   const settingsSame =
     prev.healthchecker.transitionHistory === next.healthchecker.transitionHistory &&
     prev.healthchecker.maxConcurrentProbes === next.healthchecker.maxConcurrentProbes &&
+    prev.healthchecker.stateTtlMs === next.healthchecker.stateTtlMs &&
     prev.vpp.apiTimeoutMs === next.vpp.apiTimeoutMs &&
     !lbConfChanged &&
     a.newFlowsTableLength === b.newFlowsTableLength &&

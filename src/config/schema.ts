@@ -23,6 +23,7 @@ export const LIMITS = {
   riseFall: [1, 100],
   transitionHistory: [1, 1000],
   maxConcurrentProbes: [1, 65_536],
+  stateTtlMs: [0, 86_400_000],
   apiTimeoutMs: [10, 60_000],
   stickyBucketsPerCore: [1, 2 ** 28],
   flowTimeoutMs: [1000, 120_000],
@@ -39,6 +40,7 @@ export const LIMITS = {
 export const DEFAULTS = {
   transitionHistory: 5,
   maxConcurrentProbes: 256,
+  stateTtl: '2m',
   apiTimeout: '1s',
   stickyBucketsPerCore: 65_536,
   flowTimeout: '40s',
@@ -471,6 +473,10 @@ export const HealthcheckerSchema = z.strictObject(
       ...LIMITS.maxConcurrentProbes,
       'probes in flight at once, across all backends',
     ).default(DEFAULTS.maxConcurrentProbes),
+    'state-ttl': duration(
+      ...LIMITS.stateTtlMs,
+      'at start, persisted health younger than this seeds a backend (probed at once); 0 ignores it',
+    ).default(DEFAULTS.stateTtl),
   },
   { error: typeError('a map') },
 );

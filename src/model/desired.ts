@@ -88,6 +88,8 @@ export interface VppSettings {
 export interface HealthcheckerSettings {
   readonly transitionHistory: number;
   readonly maxConcurrentProbes: number;
+  /** At start, persisted health younger than this seeds a backend's state (spec §4); 0 ignores it. */
+  readonly stateTtlMs: number;
 }
 
 /** DesiredModel is what the config says, fully defaulted. Maps iterate in config order. */

@@ -62,6 +62,7 @@ export function model(opts: {
     healthchecker: {
       transitionHistory: opts.transitionHistory ?? 5,
       maxConcurrentProbes: opts.maxConcurrentProbes ?? 256,
+      stateTtlMs: 120_000,
     },
     vpp: {
       apiTimeoutMs: 1000,

@@ -170,7 +170,7 @@ describe('cadence by counter position (no jitter: random 0.5)', () => {
 });
 
 describe('operator actions', () => {
-  it('pause cancels the in-flight probe and stops probing; resume restarts from unknown', async () => {
+  it('pause cancels the in-flight probe and stops probing; resume of a never-probed backend is unknown', async () => {
     const fake = new FakeProbe();
     fake.outcome = () => 'hang';
     const c = makeChecker(fake);
@@ -187,7 +187,7 @@ describe('operator actions', () => {
     fake.outcome = () => true;
     expect(c.resume('web1')).toEqual({ ok: true, changed: true });
     expect(c.snapshot().backends.get('web1')).toMatchObject({ state: 'unknown', health: 1 });
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(10); // probed at once (the next 10 ms tick)
     expect(c.snapshot().backends.get('web1')?.state).toBe('up');
     c.stop();
   });
@@ -234,7 +234,7 @@ describe('operator actions', () => {
 });
 
 describe('applyConfig', () => {
-  it('keeps state when address and healthcheck are unchanged; restarts in unknown otherwise', async () => {
+  it('keeps state at the same address (a new probe awaits its first result); a new address starts unknown', async () => {
     const fake = new FakeProbe();
     const backends = [
       { name: 'same', address: '10.0.0.1' },
@@ -264,7 +264,7 @@ describe('applyConfig', () => {
     expect(s.backends.get('same')).toBe(before.backends.get('same'));
     expect(s.backends.get('moves')).toMatchObject({ state: 'unknown', health: 1, lastResult: undefined });
     expect(s.backends.get('moves')?.address.text).toBe('10.0.0.22');
-    expect(s.backends.get('rechecked')?.state).toBe('unknown');
+    expect(s.backends.get('rechecked')).toMatchObject({ state: 'up', health: 1, lastResult: undefined });
     expect(s.backends.get('new')?.state).toBe('unknown');
     expect(s.backends.get('goes')?.state).toBe('removed');
     expect([...s.backends.keys()]).toEqual(['same', 'moves', 'rechecked', 'new', 'goes']);

@@ -417,3 +417,39 @@ describe('timeouts and cancellation', () => {
     s.stop();
   });
 });
+
+describe('retime', () => {
+  it('moves a waiting job to the new delay and swaps its job; unknown keys say false', async () => {
+    const oldStarts: number[] = [];
+    const newStarts: number[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 4, random: () => 0.5 });
+    s.add('a', timedJob(0, 30_000, oldStarts), 100);
+    await vi.advanceTimersByTimeAsync(200); // ran at 100, next due at 30 100
+    expect(s.retime('a', timedJob(0, 1000, newStarts), 500)).toBe(true);
+    await vi.advanceTimersByTimeAsync(2000);
+    s.stop();
+    expect(oldStarts).toEqual([100]);
+    expect(newStarts).toEqual([700, 1700]);
+    expect(s.retime('nope', timedJob(0, 1000, newStarts), 0)).toBe(false);
+  });
+
+  it('leaves an attempt in flight running; its result goes to the new job, which sets the next delay', async () => {
+    const starts: number[] = [];
+    const results: string[] = [];
+    const s = new ProbeScheduler({ maxConcurrent: 4, random: () => 0.5 });
+    const recording = (job: ProbeJob, tag: string): ProbeJob => ({
+      ...job,
+      onResult: (r) => {
+        results.push(tag);
+        return job.onResult(r);
+      },
+    });
+    s.add('a', recording(timedJob(300, 30_000, starts), 'old'), 0);
+    await vi.advanceTimersByTimeAsync(100); // in flight since 0, ends at 300
+    s.retime('a', recording(timedJob(300, 1000, starts), 'new'), 50);
+    await vi.advanceTimersByTimeAsync(1500);
+    s.stop();
+    expect(results).toEqual(['new', 'new']);
+    expect(starts).toEqual([0, 1300]);
+  });
+});

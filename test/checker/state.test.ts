@@ -3,11 +3,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   appendHistory,
+  awaitFirstResult,
   type CounterParams,
   type HealthState,
   intervalKind,
   nextCounter,
   type OperatorAction,
+  rebase,
   step,
   unknownState,
 } from '../../src/checker/state.js';
@@ -175,6 +177,22 @@ describe('operator actions', () => {
     expect(d.ok && d.next.lastKnown).toBe('down');
   });
 
+  it('resume keeps the last known up/down and the counter the pause froze (no pass through unknown)', () => {
+    const up = step(st('paused', 3, 'up'), { kind: 'operator', action: 'resume' }, P, 7);
+    expect(up.ok && up.next).toEqual({ state: 'up', health: 3, lastKnown: 'up' });
+    expect(up.ok && up.transition).toEqual({
+      from: 'paused',
+      to: 'up',
+      code: undefined,
+      reason: 'operator resume',
+      at: 7,
+    });
+    const down = step(st('paused', 0, 'down'), { kind: 'operator', action: 'resume' }, P, 7);
+    expect(down.ok && down.next).toEqual({ state: 'down', health: 0, lastKnown: 'down' });
+    const never = step(st('paused', 1, 'unknown'), { kind: 'operator', action: 'resume' }, P, 7);
+    expect(never.ok && never.next).toEqual({ state: 'unknown', health: 1, lastKnown: 'unknown' });
+  });
+
   it('restart re-enters unknown but keeps operator states, forgetting their verdict', () => {
     const up = step(st('up', 4), { kind: 'restart', reason: 'address changed' }, P, 0);
     expect(up.ok && up.next).toEqual({ state: 'unknown', health: 1, lastKnown: 'unknown' });
@@ -204,5 +222,91 @@ describe('history', () => {
     expect(h.map((x) => x.at)).toEqual([2, 3, 4, 5, 6]);
     expect(seen[1]?.map((x) => x.at)).toEqual([0, 1]);
     expect(appendHistory(h, t(9), 0)).toEqual([]);
+  });
+});
+
+describe('rebase (timing-only healthcheck change)', () => {
+  const to = (rise: number, fall: number): CounterParams => ({ rise, fall });
+  // [state, lastKnown, health, from, to, next health]
+  const table: [
+    HealthState['state'],
+    HealthState['lastKnown'],
+    number,
+    CounterParams,
+    CounterParams,
+    number,
+  ][] = [
+    ['up', 'up', 4, P, to(3, 5), 7], // fully up stays fully up
+    ['up', 'up', 3, P, to(3, 5), 6], // one failure seen stays one failure seen
+    ['up', 'up', 2, P, to(5, 1), 5], // two failures seen, new fall 1: clamped to rise, still up
+    ['up', 'up', 4, P, to(1, 1), 1],
+    ['down', 'down', 0, P, to(3, 5), 0], // fully down stays fully down
+    ['down', 'down', 1, P, to(5, 2), 1], // one pass seen stays one pass seen
+    ['down', 'down', 2, to(3, 3), to(2, 3), 1], // two passes, new rise 2: one short of up, still down
+    ['unknown', 'unknown', 1, P, to(4, 2), 3], // unknown: one pass decides, whatever rise is
+    ['paused', 'up', 4, P, to(3, 3), 5], // paused: by its last known side
+    ['paused', 'down', 0, P, to(3, 3), 0],
+    ['paused', 'unknown', 1, P, to(3, 3), 2],
+    ['disabled', 'unknown', 1, P, to(3, 3), 2],
+  ];
+  it.each(table)('%s (%s) at %i: %o -> %o gives %i', (state, lastKnown, health, from, next, want) => {
+    const r = rebase({ state, lastKnown, health }, from, next, false);
+    expect(r).toEqual({ state, lastKnown, health: want });
+  });
+
+  it('keeps every backend on its side and in range, and is the identity for the same range', () => {
+    const params = fc.record({
+      rise: fc.integer({ min: 1, max: 10 }),
+      fall: fc.integer({ min: 1, max: 10 }),
+    });
+    fc.assert(
+      fc.property(
+        params,
+        params,
+        fc.nat(),
+        fc.constantFrom('up', 'down', 'unknown', 'paused'),
+        (a, b, n, kind) => {
+          const max = a.rise + a.fall - 1;
+          const state = kind as HealthState['state'];
+          const up = state === 'up' || (state === 'paused' && n % 2 === 0);
+          const health =
+            state === 'unknown' ? a.rise - 1 : up ? a.rise + (n % (max - a.rise + 1)) : n % a.rise;
+          const lastKnown = state === 'unknown' ? 'unknown' : up ? 'up' : 'down';
+          const s: HealthState = { state, lastKnown, health };
+          const r = rebase(s, a, b, false);
+          expect(r.state).toBe(s.state);
+          expect(r.lastKnown).toBe(s.lastKnown);
+          expect(r.health).toBeGreaterThanOrEqual(0);
+          expect(r.health).toBeLessThanOrEqual(b.rise + b.fall - 1);
+          if (state === 'unknown') expect(r.health).toBe(b.rise - 1);
+          else expect(r.health >= b.rise).toBe(up);
+          expect(rebase(s, a, a, false)).toBe(s);
+        },
+      ),
+    );
+  });
+
+  it('a backend awaiting its first result keeps awaiting it in the new range', () => {
+    const waiting = awaitFirstResult(st('up', 4), P);
+    expect(waiting).toEqual({ state: 'up', lastKnown: 'up', health: 1 });
+    expect(rebase(waiting, P, to(4, 2), true)).toEqual({ state: 'up', lastKnown: 'up', health: 3 });
+    const downWaiting = awaitFirstResult(st('down', 0), P);
+    expect(rebase(downWaiting, P, to(4, 2), true).health).toBe(3);
+  });
+});
+
+describe('awaitFirstResult (probe change at the same address)', () => {
+  it.each([
+    ['up', 4, true, 'up', 4, false],
+    ['up', 4, false, 'down', 0, true], // one failure of the new check decides
+    ['down', 0, true, 'up', 4, true], // one pass of the new check decides
+    ['down', 0, false, 'down', 0, false],
+  ] as const)('%s at %i, then pass=%s -> %s at %i (transition %s)', (state, health, isPass, want, h, tr) => {
+    const waiting = awaitFirstResult(st(state, health), P);
+    expect(waiting.state).toBe(state); // the weight stays until the result
+    const r = step(waiting, { kind: 'result', result: isPass ? pass : fail }, P, 1);
+    expect(r.ok && r.next.state).toBe(want);
+    expect(r.ok && r.next.health).toBe(h);
+    expect(r.ok && r.transition !== undefined).toBe(tr);
   });
 });

@@ -41,29 +41,61 @@ describe('diffModels', () => {
     expect(byName(d, 'b')?.keepHealth).toBe(true);
   });
 
-  it('resets health when the backend switches to another healthcheck', () => {
+  it('a switch to another kind of check is a probe change; the state is kept until its first result', () => {
     const d = diffModels(
       model(BASE),
       model(BASE.replace('10.0.0.2, healthcheck: web', '10.0.0.2, healthcheck: ping')),
     );
-    expect(byName(d, 'b')).toMatchObject({ keepHealth: false, healthcheck: 'probe' });
-    expect(byName(d, 'a')?.keepHealth).toBe(true);
+    expect(byName(d, 'b')).toMatchObject({ keepHealth: true, healthcheck: 'probe' });
+    expect(byName(d, 'b')?.healthcheckKeys).toContain('type');
+    expect(byName(d, 'a')).toMatchObject({ keepHealth: true, healthcheck: 'none' });
   });
 
-  it('resets health when what the check probes changes, for every backend using it', () => {
+  it('a switch to an identical check under another name changes nothing about health', () => {
+    const text = BASE.replace(
+      'ping: { type: icmp }',
+      'ping: { type: icmp }\n    web2: { type: http, port: 80, path: /healthz }',
+    );
+    const d = diffModels(
+      model(text),
+      model(text.replace('10.0.0.2, healthcheck: web', '10.0.0.2, healthcheck: web2')),
+    );
+    expect(byName(d, 'b')).toMatchObject({ change: 'unchanged', keepHealth: true, healthcheck: 'none' });
+  });
+
+  it('a change of what the check probes is a probe change for every backend using it', () => {
     const d = diffModels(model(BASE), model(BASE.replace('path: /healthz', 'path: /ready')));
-    expect(byName(d, 'a')).toMatchObject({ keepHealth: false, healthcheck: 'probe' });
-    expect(byName(d, 'b')).toMatchObject({ keepHealth: false, healthcheck: 'probe' });
+    expect(byName(d, 'a')).toMatchObject({
+      keepHealth: true,
+      healthcheck: 'probe',
+      healthcheckKeys: ['path'],
+    });
+    expect(byName(d, 'b')).toMatchObject({ keepHealth: true, healthcheck: 'probe' });
     expect(byName(d, 'c')).toMatchObject({ keepHealth: true, healthcheck: 'none' });
     expect(d.healthchecks.changed).toEqual(['web']);
   });
 
-  it('keeps health when only the schedule changes', () => {
+  it('a probe source of the other address family is no change for a backend', () => {
+    const d = diffModels(
+      model(BASE),
+      model(BASE.replace('path: /healthz }', 'path: /healthz, ipv6-source-address: 2001:db8::9 }')),
+    );
+    expect(byName(d, 'a')).toMatchObject({ change: 'unchanged', healthcheck: 'none' });
+    expect(d.healthchecks.changed).toEqual(['web']);
+    expect(d.changed).toBe(true);
+  });
+
+  it('keeps health when only the timing changes, and names the keys', () => {
     const d = diffModels(
       model(BASE),
       model(BASE.replace('path: /healthz }', 'path: /healthz, interval: 5s, timeout: 2s, rise: 3 }')),
     );
-    expect(byName(d, 'a')).toMatchObject({ change: 'changed', keepHealth: true, healthcheck: 'schedule' });
+    expect(byName(d, 'a')).toMatchObject({
+      change: 'changed',
+      keepHealth: true,
+      healthcheck: 'timing',
+      healthcheckKeys: ['interval', 'fast-interval', 'down-interval', 'timeout', 'rise'], // both default to interval
+    });
   });
 
   it('keeps health across an enable flip and reports it', () => {

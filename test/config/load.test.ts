@@ -99,7 +99,7 @@ describe('examples', () => {
 describe('defaults', () => {
   it('fills every default of spec §3 into the model', () => {
     const m = parseConfigText(MINIMAL, 'minimal.yaml');
-    expect(m.healthchecker).toEqual({ transitionHistory: 5, maxConcurrentProbes: 256 });
+    expect(m.healthchecker).toEqual({ transitionHistory: 5, maxConcurrentProbes: 256, stateTtlMs: 120_000 });
     expect(m.vpp.apiTimeoutMs).toBe(1000);
     expect(m.vpp.lb).toMatchObject({
       ipv6SrcAddress: undefined,

@@ -170,6 +170,7 @@ function checkInvariants(m: DesiredModel, written: Written) {
   expect(m.healthchecker).toEqual({
     transitionHistory: DEFAULTS.transitionHistory,
     maxConcurrentProbes: 256,
+    stateTtlMs: 120_000,
   });
   expect(m.vpp.apiTimeoutMs).toBe(1000);
   expect(isPow2(m.vpp.lb.newFlowsTableLength) && m.vpp.lb.newFlowsTableLength <= 65536).toBe(true);

@@ -70,7 +70,7 @@ export function buildModel(
     });
   }
   return {
-    healthchecker: { transitionHistory: 5, maxConcurrentProbes: 256 },
+    healthchecker: { transitionHistory: 5, maxConcurrentProbes: 256, stateTtlMs: 120_000 },
     vpp: {
       apiTimeoutMs: 1000,
       lb: {
